@@ -1,0 +1,1 @@
+"""Levelling Up Index warehouse tooling."""

@@ -1,0 +1,141 @@
+"""The codebook (dbt seeds under seeds/codebook) read from Python.
+
+The seeds are the single source of truth: the generator writes answers from them, the
+landing gate checks files against them and dbt scores with them.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from lui.paths import CODEBOOK_DIR, REFERENCE_DIR
+
+WAVE_ID_PATTERN = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
+
+RESPONDENT_COLUMNS: tuple[str, ...] = (
+    "respondent_id",
+    "weight",
+    "interview_date",
+    "la_code",
+    "imd_quintile",
+    "urban_rural",
+    "supergroup",
+    "age_band",
+    "gender",
+)
+URBAN_RURAL = ("Urban", "Rural")
+AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65+")
+GENDERS = ("Male", "Female", "Other")
+SUPERGROUPS = (
+    "Affluent England",
+    "Business, Education and Heritage Centres",
+    "Countryside Living",
+    "Ethnically Diverse Metropolitan Living",
+    "London Cosmopolitan",
+    "Services and Industrial Legacy",
+    "Town and Country Living",
+    "Urban Settlements",
+)
+
+
+def is_wave_id(value: str) -> bool:
+    """True for a wave id of the form YYYY-MM."""
+    return bool(WAVE_ID_PATTERN.match(value))
+
+
+@dataclass(frozen=True)
+class Question:
+    code: str
+    text: str
+    scale_id: str
+    group: str  # mission / perception / priority
+    topic: str
+    first_wave: str | None
+    last_wave: str | None
+
+    def asked_in(self, wave_id: str) -> bool:
+        """Whether the questionnaire of `wave_id` carries this question."""
+        if self.first_wave and wave_id < self.first_wave:
+            return False
+        return not (self.last_wave and wave_id > self.last_wave)
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    scale_id: str
+    code: int
+    label: str
+    points: float | None  # None: the answer does not count
+    kind: str  # substantive / dont_know / refused
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def questions(codebook_dir: Path = CODEBOOK_DIR) -> dict[str, Question]:
+    rows = _read(codebook_dir / "questions.csv")
+    return {
+        r["question_code"]: Question(
+            code=r["question_code"],
+            text=r["question_text"],
+            scale_id=r["scale_id"],
+            group=r["question_group"],
+            topic=r["topic"],
+            first_wave=r["first_wave"] or None,
+            last_wave=r["last_wave"] or None,
+        )
+        for r in rows
+    }
+
+
+@cache
+def scale_points(codebook_dir: Path = CODEBOOK_DIR) -> dict[str, list[ScalePoint]]:
+    scales: dict[str, list[ScalePoint]] = {}
+    for r in _read(codebook_dir / "scale_points.csv"):
+        scales.setdefault(r["scale_id"], []).append(
+            ScalePoint(
+                scale_id=r["scale_id"],
+                code=int(r["response_code"]),
+                label=r["response_label"],
+                points=float(r["points"]) if r["points"] != "" else None,
+                kind=r["answer_kind"],
+            )
+        )
+    return scales
+
+
+@cache
+def mission_questions(codebook_dir: Path = CODEBOOK_DIR) -> list[tuple[int, str, float, int]]:
+    """(mission_id, question_code, question_weight, direction) rows."""
+    return [
+        (int(r["mission_id"]), r["question_code"], float(r["question_weight"]), int(r["direction"]))
+        for r in _read(codebook_dir / "mission_questions.csv")
+    ]
+
+
+@cache
+def missions(codebook_dir: Path = CODEBOOK_DIR) -> dict[int, dict[str, str]]:
+    return {int(r["mission_id"]): r for r in _read(codebook_dir / "missions.csv")}
+
+
+def questions_for_wave(wave_id: str) -> list[Question]:
+    """The questionnaire of one wave, in codebook order."""
+    return [q for q in questions().values() if q.asked_in(wave_id)]
+
+
+def valid_codes(question_code: str) -> set[int]:
+    """Answer codes defined by the scale of `question_code`."""
+    return {p.code for p in scale_points()[questions()[question_code].scale_id]}
+
+
+@cache
+def local_authorities(reference_dir: Path = REFERENCE_DIR) -> dict[str, dict[str, str]]:
+    """la_code -> row of the reference seed (la_name, nation, region, population)."""
+    return {r["la_code"]: r for r in _read(reference_dir / "local_authorities.csv")}
