@@ -112,9 +112,12 @@ def replace_wave(
         )
     con.execute("begin transaction")
     try:
-        replaced = con.execute(
-            "select count(*) from raw.respondents where wave_id = ?", [wave]
-        ).fetchone()[0] > 0
+        replaced = (
+            con.execute(
+                "select count(*) from raw.respondents where wave_id = ?", [wave]
+            ).fetchone()[0]
+            > 0
+        )
         con.execute("delete from raw.responses where wave_id = ?", [wave])
         con.execute("delete from raw.respondents where wave_id = ?", [wave])
         con.execute(
