@@ -1,0 +1,46 @@
+{#- Additive moments of a weighted value: everything a weighted mean, its Taylor
+    linearisation SE and the same for the rest of the sample can be derived from, and
+    that can be summed from cells up to groups. -#}
+{% macro weighted_moments(weight, value) -%}
+    count(*) as unweighted_base,
+    {{ accurate_sum(weight) }} as sum_w,
+    {{ accurate_sum(weight ~ ' * ' ~ weight) }} as sum_w2,
+    {{ accurate_sum(weight ~ ' * ' ~ value) }} as sum_wy,
+    {{ accurate_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value) }} as sum_w2y,
+    {{ accurate_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_w2y2
+{%- endmacro %}
+
+{#- Sums the additive moments of the given columns. -#}
+{% macro sum_moments(prefix='') -%}
+    sum({{ prefix }}unweighted_base) as unweighted_base,
+    {{ accurate_sum(prefix ~ 'sum_w') }} as sum_w,
+    {{ accurate_sum(prefix ~ 'sum_w2') }} as sum_w2,
+    {{ accurate_sum(prefix ~ 'sum_wy') }} as sum_wy,
+    {{ accurate_sum(prefix ~ 'sum_w2y') }} as sum_w2y,
+    {{ accurate_sum(prefix ~ 'sum_w2y2') }} as sum_w2y2
+{%- endmacro %}
+
+{#- Standard error of a weighted mean `mean` from its moments:
+    sqrt( n/(n-1) * sum( w_i^2 (y_i - m)^2 ) / (sum w)^2 ), with
+    sum w^2 (y - m)^2 = sum w^2 y^2 - 2 m sum w^2 y + m^2 sum w^2.
+    Single-stage with-replacement design (R survey::svymean, weights only).
+    Null below two respondents, where it is undefined. -#}
+{% macro taylor_standard_error(n, sum_w, sum_w2, sum_w2y, sum_w2y2, mean) -%}
+    case
+        when {{ n }} > 1 and {{ sum_w }} > 0
+            then sqrt(
+                cast({{ n }} as double) / ({{ n }} - 1)
+                * greatest(
+                    {{ sum_w2y2 }} - 2 * {{ mean }} * {{ sum_w2y }} + {{ mean }} * {{ mean }} * {{ sum_w2 }},
+                    0
+                )
+                / ({{ sum_w }} * {{ sum_w }})
+            )
+    end
+{%- endmacro %}
+
+{#- z statistic of the difference of two independent estimates. -#}
+{% macro z_of_difference(estimate_a, se_a, estimate_b, se_b) -%}
+    ({{ estimate_a }} - {{ estimate_b }})
+    / nullif(sqrt({{ se_a }} * {{ se_a }} + {{ se_b }} * {{ se_b }}), 0)
+{%- endmacro %}

@@ -1,0 +1,23 @@
+{#- The wave this build is for: var('wave') as 'YYYY-MM', or none for every wave. A
+    malformed value stops the build with a plain message. -#}
+{% macro build_wave() -%}
+    {%- set wave = var('wave', none) -%}
+    {%- if wave is none or wave == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set wave = wave | string -%}
+    {%- if modules.re.match('^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$', wave) is none -%}
+        {{ exceptions.raise_compiler_error("var 'wave' must be a wave id of the form YYYY-MM, got '" ~ wave ~ "'") }}
+    {%- endif -%}
+    {{ return(wave) }}
+{%- endmacro %}
+
+{#- Restricts an incremental model's new rows to the wave being built. Outside an
+    incremental run (first build, full refresh) or without var('wave'), every wave. -#}
+{% macro wave_predicate(column='wave_id') -%}
+    {%- if is_incremental() and build_wave() is not none -%}
+        {{ column }} = '{{ build_wave() }}'
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,98 @@
+-- Every measure for the UK and every group of every breakdown: weighted mean, bases,
+-- Taylor SE, and the same for the rest of the sample (everyone in the wave not in the
+-- group) with the z statistic of the difference. Flags and suppression live in the marts.
+with
+
+cell_moments as (
+
+    select * from {{ ref('int_measure_cell_moments') }}
+
+),
+
+group_moments as (
+
+    {{ breakdown_rollup('cell_moments', ['measure_type', 'measure_code'], sum_moments()) }}
+
+),
+
+group_and_total as (
+
+    select
+        grp.wave_id,
+        grp.breakdown,
+        grp.group_label,
+        grp.measure_type,
+        grp.measure_code,
+        grp.unweighted_base,
+        grp.sum_w,
+        grp.sum_w2,
+        grp.sum_wy,
+        grp.sum_w2y,
+        grp.sum_w2y2,
+        grp.sum_wy / grp.sum_w as estimate,
+        total.unweighted_base - grp.unweighted_base as rest_unweighted_base,
+        total.sum_w - grp.sum_w as rest_sum_w,
+        total.sum_w2 - grp.sum_w2 as rest_sum_w2,
+        total.sum_wy - grp.sum_wy as rest_sum_wy,
+        total.sum_w2y - grp.sum_w2y as rest_sum_w2y,
+        total.sum_w2y2 - grp.sum_w2y2 as rest_sum_w2y2
+
+    from group_moments as grp
+    inner join group_moments as total
+        on
+            grp.wave_id = total.wave_id
+            and grp.measure_type = total.measure_type
+            and grp.measure_code = total.measure_code
+            and total.breakdown = 'all'
+
+),
+
+with_rest_estimate as (
+
+    select
+        *,
+        case
+            when breakdown <> 'all' and rest_unweighted_base > 0
+                then rest_sum_wy / nullif(rest_sum_w, 0)
+        end as rest_estimate
+
+    from group_and_total
+
+),
+
+estimates as (
+
+    select
+        wave_id,
+        breakdown,
+        group_label,
+        measure_type,
+        measure_code,
+        estimate,
+        unweighted_base,
+        sum_w as weighted_base,
+        sum_w * sum_w / sum_w2 as effective_base,
+        {{ taylor_standard_error('unweighted_base', 'sum_w', 'sum_w2', 'sum_w2y', 'sum_w2y2', 'estimate') }}
+            as standard_error,
+        rest_estimate,
+        {{ taylor_standard_error(
+            'rest_unweighted_base', 'rest_sum_w', 'rest_sum_w2',
+            'rest_sum_w2y', 'rest_sum_w2y2', 'rest_estimate'
+        ) }} as rest_standard_error
+
+    from with_rest_estimate
+
+),
+
+final as (
+
+    select
+        *,
+        {{ z_of_difference('estimate', 'standard_error', 'rest_estimate', 'rest_standard_error') }}
+            as z_vs_rest
+
+    from estimates
+
+)
+
+select * from final

@@ -1,0 +1,169 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='wave_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
+-- The Levelling Up Index: one row per wave x breakdown x group x mission. A wave build
+-- refreshes that wave and the one after it, whose change since the previous wave
+-- depends on it.
+with
+
+estimates as (
+
+    select * from {{ ref('int_measure_group_estimates') }}
+    where measure_type = 'mission'
+
+),
+
+missions as (
+
+    select
+        mission_id,
+        mission_name
+    from {{ ref('missions') }}
+
+),
+
+waves as (
+
+    select
+        wave_id,
+        previous_wave_id
+    from {{ ref('int_waves') }}
+
+),
+
+trend_breaks as (
+
+    select
+        wave_id,
+        mission_id,
+        trend_break
+    from {{ ref('int_mission_trend_breaks') }}
+
+),
+
+waves_in_scope as (
+
+    {%- if is_incremental() and build_wave() is not none %}
+
+    select wave_id from waves where wave_id = '{{ build_wave() }}'
+
+    union all
+
+    select min(wave_id) as wave_id from waves where wave_id > '{{ build_wave() }}'
+
+    {%- else %}
+
+    select wave_id from waves
+
+    {%- endif %}
+
+),
+
+flagged as (
+
+    select
+        wave_id,
+        breakdown,
+        group_label,
+        cast(measure_code as integer) as mission_id,
+        unweighted_base,
+        weighted_base,
+        effective_base,
+        unweighted_base < {{ var('low_base_threshold') }} as low_base,
+        unweighted_base < {{ var('suppression_threshold') }} as suppressed,
+        estimate,
+        standard_error,
+        z_vs_rest
+
+    from estimates
+
+),
+
+published as (
+
+    select
+        wave_id,
+        breakdown,
+        group_label,
+        mission_id,
+        unweighted_base,
+        weighted_base,
+        effective_base,
+        low_base,
+        suppressed,
+        case when not suppressed then estimate end as index_score,
+        case when not suppressed then standard_error end as standard_error,
+        case
+            when suppressed then null
+            when z_vs_rest > {{ var('z_critical') }} then 'above'
+            when z_vs_rest < -{{ var('z_critical') }} then 'below'
+        end as vs_rest
+
+    from flagged
+
+),
+
+with_previous as (
+
+    select
+        cur.*,
+        waves.previous_wave_id,
+        prev.index_score as previous_index_score,
+        prev.standard_error as previous_standard_error
+
+    from published as cur
+    inner join waves
+        on cur.wave_id = waves.wave_id
+    left join published as prev
+        on
+            waves.previous_wave_id = prev.wave_id
+            and cur.breakdown = prev.breakdown
+            and cur.group_label = prev.group_label
+            and cur.mission_id = prev.mission_id
+
+),
+
+final as (
+
+    select
+        with_previous.wave_id,
+        with_previous.breakdown,
+        with_previous.group_label,
+        with_previous.mission_id,
+        missions.mission_name,
+        with_previous.index_score,
+        with_previous.unweighted_base,
+        with_previous.weighted_base,
+        with_previous.effective_base,
+        with_previous.standard_error,
+        with_previous.index_score - {{ var('z_critical') }} * with_previous.standard_error as ci_low,
+        with_previous.index_score + {{ var('z_critical') }} * with_previous.standard_error as ci_high,
+        with_previous.vs_rest,
+        with_previous.previous_wave_id,
+        with_previous.index_score - with_previous.previous_index_score as change_vs_previous,
+        abs({{ z_of_difference(
+            'with_previous.index_score', 'with_previous.standard_error',
+            'with_previous.previous_index_score', 'with_previous.previous_standard_error'
+        ) }}) > {{ var('z_critical') }} as change_significant,
+        coalesce(trend_breaks.trend_break, false) as trend_break,
+        with_previous.low_base,
+        with_previous.suppressed
+
+    from with_previous
+    inner join missions
+        on with_previous.mission_id = missions.mission_id
+    left join trend_breaks
+        on
+            with_previous.wave_id = trend_breaks.wave_id
+            and with_previous.mission_id = trend_breaks.mission_id
+    where with_previous.wave_id in (select wave_id from waves_in_scope)
+
+)
+
+select * from final

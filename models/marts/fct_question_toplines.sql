@@ -1,0 +1,105 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='wave_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
+-- Weighted % giving each answer to every question, per wave x breakdown x group. The
+-- base of a question is everyone in the group who gave it any answer (don't know and
+-- prefer not to say included); skipped and unasked questions are outside it.
+with
+
+cell_counts as (
+
+    select * from {{ ref('int_answer_cell_counts') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+questions as (
+
+    select
+        question_code,
+        scale_id
+    from {{ ref('questions') }}
+
+),
+
+scale_points as (
+
+    select
+        scale_id,
+        response_code,
+        response_label,
+        answer_kind
+    from {{ ref('scale_points') }}
+
+),
+
+group_counts as (
+
+    {{ breakdown_rollup(
+        'cell_counts',
+        ['question_code', 'response_code'],
+        'sum(unweighted_count) as unweighted_count, '
+        ~ accurate_sum('weighted_count') ~ ' as weighted_count'
+    ) }}
+
+),
+
+with_bases as (
+
+    select
+        *,
+        sum(unweighted_count) over (
+            partition by wave_id, breakdown, group_label, question_code
+        ) as unweighted_base,
+        sum(weighted_count) over (
+            partition by wave_id, breakdown, group_label, question_code
+        ) as weighted_base
+
+    from group_counts
+
+),
+
+final as (
+
+    select
+        with_bases.wave_id,
+        with_bases.breakdown,
+        with_bases.group_label,
+        with_bases.question_code,
+        with_bases.response_code,
+        scale_points.response_label,
+        scale_points.answer_kind,
+        case
+            when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
+                then with_bases.unweighted_count
+        end as unweighted_count,
+        case
+            when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
+                then with_bases.weighted_count
+        end as weighted_count,
+        case
+            when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
+                then 100.0 * with_bases.weighted_count / with_bases.weighted_base
+        end as weighted_pct,
+        with_bases.unweighted_base,
+        with_bases.weighted_base,
+        with_bases.unweighted_base < {{ var('low_base_threshold') }} as low_base,
+        with_bases.unweighted_base < {{ var('suppression_threshold') }} as suppressed
+
+    from with_bases
+    inner join questions
+        on with_bases.question_code = questions.question_code
+    inner join scale_points
+        on
+            questions.scale_id = scale_points.scale_id
+            and with_bases.response_code = scale_points.response_code
+
+)
+
+select * from final

@@ -1,0 +1,21 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'responses') }}
+
+),
+
+renamed as (
+
+    select
+        cast(wave_id as varchar) as wave_id,
+        cast(respondent_id as varchar) as respondent_id,
+        cast(question_code as varchar) as question_code,
+        cast(response_code as integer) as response_code
+
+    from source
+
+)
+
+select * from renamed
