@@ -12,7 +12,7 @@
 
 {#- Sums the additive moments of the given columns. -#}
 {% macro sum_moments(prefix='') -%}
-    sum({{ prefix }}unweighted_base) as unweighted_base,
+    cast(sum({{ prefix }}unweighted_base) as bigint) as unweighted_base,
     {{ accurate_sum(prefix ~ 'sum_w') }} as sum_w,
     {{ accurate_sum(prefix ~ 'sum_w2') }} as sum_w2,
     {{ accurate_sum(prefix ~ 'sum_wy') }} as sum_wy,

@@ -44,7 +44,7 @@ group_counts as (
     {{ breakdown_rollup(
         'cell_counts',
         ['question_code', 'response_code'],
-        'sum(unweighted_count) as unweighted_count, '
+        'cast(sum(unweighted_count) as bigint) as unweighted_count, '
         ~ accurate_sum('weighted_count') ~ ' as weighted_count'
     ) }}
 
@@ -54,9 +54,9 @@ with_bases as (
 
     select
         *,
-        sum(unweighted_count) over (
+        cast(sum(unweighted_count) over (
             partition by wave_id, breakdown, group_label, question_code
-        ) as unweighted_base,
+        ) as bigint) as unweighted_base,
         sum(weighted_count) over (
             partition by wave_id, breakdown, group_label, question_code
         ) as weighted_base
