@@ -3,21 +3,21 @@
     that can be summed from cells up to groups. -#}
 {% macro weighted_moments(weight, value) -%}
     count(*) as unweighted_base,
-    {{ accurate_sum(weight) }} as sum_w,
-    {{ accurate_sum(weight ~ ' * ' ~ weight) }} as sum_w2,
-    {{ accurate_sum(weight ~ ' * ' ~ value) }} as sum_wy,
-    {{ accurate_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value) }} as sum_w2y,
-    {{ accurate_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_w2y2
+    {{ exact_sum(weight) }} as sum_w,
+    {{ exact_sum(weight ~ ' * ' ~ weight) }} as sum_w2,
+    {{ exact_sum(weight ~ ' * ' ~ value) }} as sum_wy,
+    {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value) }} as sum_w2y,
+    {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_w2y2
 {%- endmacro %}
 
 {#- Sums the additive moments of the given columns. -#}
 {% macro sum_moments(prefix='') -%}
     cast(sum({{ prefix }}unweighted_base) as bigint) as unweighted_base,
-    {{ accurate_sum(prefix ~ 'sum_w') }} as sum_w,
-    {{ accurate_sum(prefix ~ 'sum_w2') }} as sum_w2,
-    {{ accurate_sum(prefix ~ 'sum_wy') }} as sum_wy,
-    {{ accurate_sum(prefix ~ 'sum_w2y') }} as sum_w2y,
-    {{ accurate_sum(prefix ~ 'sum_w2y2') }} as sum_w2y2
+    {{ exact_sum(prefix ~ 'sum_w') }} as sum_w,
+    {{ exact_sum(prefix ~ 'sum_w2') }} as sum_w2,
+    {{ exact_sum(prefix ~ 'sum_wy') }} as sum_wy,
+    {{ exact_sum(prefix ~ 'sum_w2y') }} as sum_w2y,
+    {{ exact_sum(prefix ~ 'sum_w2y2') }} as sum_w2y2
 {%- endmacro %}
 
 {#- Standard error of a weighted mean `mean` from its moments:

@@ -42,7 +42,7 @@ cell_counts as (
         respondents.{{ breakdown }},
         {%- endfor %}
         count(*) as unweighted_count,
-        {{ accurate_sum('respondents.survey_weight') }} as weighted_count
+        {{ exact_sum('respondents.survey_weight') }} as weighted_count
 
     from answers
     inner join respondents

@@ -24,18 +24,19 @@ group_and_total as (
         grp.measure_type,
         grp.measure_code,
         grp.unweighted_base,
-        grp.sum_w,
-        grp.sum_w2,
-        grp.sum_wy,
-        grp.sum_w2y,
-        grp.sum_w2y2,
-        grp.sum_wy / grp.sum_w as estimate,
+        cast(grp.sum_w as double) as sum_w,
+        cast(grp.sum_w2 as double) as sum_w2,
+        cast(grp.sum_wy as double) as sum_wy,
+        cast(grp.sum_w2y as double) as sum_w2y,
+        cast(grp.sum_w2y2 as double) as sum_w2y2,
+        cast(grp.sum_wy as double) / cast(grp.sum_w as double) as estimate,
+        -- the rest of the sample, subtracted exactly in decimal before rounding to double
         total.unweighted_base - grp.unweighted_base as rest_unweighted_base,
-        total.sum_w - grp.sum_w as rest_sum_w,
-        total.sum_w2 - grp.sum_w2 as rest_sum_w2,
-        total.sum_wy - grp.sum_wy as rest_sum_wy,
-        total.sum_w2y - grp.sum_w2y as rest_sum_w2y,
-        total.sum_w2y2 - grp.sum_w2y2 as rest_sum_w2y2
+        cast(total.sum_w - grp.sum_w as double) as rest_sum_w,
+        cast(total.sum_w2 - grp.sum_w2 as double) as rest_sum_w2,
+        cast(total.sum_wy - grp.sum_wy as double) as rest_sum_wy,
+        cast(total.sum_w2y - grp.sum_w2y as double) as rest_sum_w2y,
+        cast(total.sum_w2y2 - grp.sum_w2y2 as double) as rest_sum_w2y2
 
     from group_moments as grp
     inner join group_moments as total

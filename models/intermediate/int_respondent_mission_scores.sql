@@ -59,8 +59,9 @@ respondent_scores as (
         respondent_id,
         mission_id,
         count(*) as questions_answered,
-        sum(question_weight) as answered_weight,
-        sum(question_weight * mission_points) / sum(question_weight) as mission_score
+        cast({{ exact_sum('question_weight') }} as double) as answered_weight,
+        cast({{ exact_sum('question_weight * mission_points') }} as double)
+        / cast({{ exact_sum('question_weight') }} as double) as mission_score
 
     from mission_answers
     group by wave_id, respondent_id, mission_id

@@ -15,8 +15,8 @@ waves as (
         min(interview_date) as fieldwork_start,
         max(interview_date) as fieldwork_end,
         count(*) as respondents,
-        sum(survey_weight) as weighted_base,
-        sum(survey_weight) * sum(survey_weight) / sum(survey_weight * survey_weight) as effective_base
+        cast({{ exact_sum('survey_weight') }} as double) as weighted_base,
+        cast({{ exact_sum('survey_weight * survey_weight') }} as double) as sum_w2
 
     from respondents
     group by wave_id
@@ -33,7 +33,7 @@ sequenced as (
         fieldwork_end,
         respondents,
         weighted_base,
-        effective_base
+        weighted_base * weighted_base / sum_w2 as effective_base
 
     from waves
 

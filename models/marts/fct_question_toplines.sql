@@ -45,7 +45,7 @@ group_counts as (
         'cell_counts',
         ['question_code', 'response_code'],
         'cast(sum(unweighted_count) as bigint) as unweighted_count, '
-        ~ accurate_sum('weighted_count') ~ ' as weighted_count'
+        ~ exact_sum('weighted_count') ~ ' as weighted_count'
     ) }}
 
 ),
@@ -81,14 +81,15 @@ final as (
         end as unweighted_count,
         case
             when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
-                then with_bases.weighted_count
+                then cast(with_bases.weighted_count as double)
         end as weighted_count,
         case
             when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
-                then 100.0 * with_bases.weighted_count / with_bases.weighted_base
+                then 100.0 * cast(with_bases.weighted_count as double)
+                / cast(with_bases.weighted_base as double)
         end as weighted_pct,
         with_bases.unweighted_base,
-        with_bases.weighted_base,
+        cast(with_bases.weighted_base as double) as weighted_base,
         with_bases.unweighted_base < {{ var('low_base_threshold') }} as low_base,
         with_bases.unweighted_base < {{ var('suppression_threshold') }} as suppressed
 
