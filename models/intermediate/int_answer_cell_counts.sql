@@ -9,7 +9,6 @@
 
 -- Unweighted and weighted counts of every answer code of every question per wave and
 -- cell (one combination of all breakdown columns); the toplines roll these up.
-{%- set breakdowns = var('breakdowns') %}
 
 with
 
@@ -38,9 +37,7 @@ cell_counts as (
         answers.wave_id,
         answers.question_code,
         answers.response_code,
-        {%- for breakdown in breakdowns %}
-        respondents.{{ breakdown }},
-        {%- endfor %}
+        {{ breakdown_columns('respondents') }},
         count(*) as unweighted_count,
         {{ exact_sum('respondents.survey_weight') }} as weighted_count
 
@@ -52,10 +49,8 @@ cell_counts as (
     group by
         answers.wave_id,
         answers.question_code,
-        answers.response_code
-        {%- for breakdown in breakdowns %},
-        respondents.{{ breakdown }}
-        {%- endfor %}
+        answers.response_code,
+        {{ breakdown_columns('respondents') }}
 
 )
 

@@ -10,7 +10,6 @@
 -- Additive weighted moments of every measure per wave and cell, a cell being one
 -- combination of all breakdown columns. Any group of any breakdown is a sum of cells,
 -- so the respondent-level data is scanned once however many breakdowns are reported.
-{%- set breakdowns = var('breakdowns') %}
 
 with
 
@@ -34,9 +33,7 @@ measures_by_respondent as (
         measures.wave_id,
         measures.measure_type,
         measures.measure_code,
-        {%- for breakdown in breakdowns %}
-        respondents.{{ breakdown }},
-        {%- endfor %}
+        {{ breakdown_columns('respondents') }},
         respondents.survey_weight,
         measures.measure_value
 
@@ -54,19 +51,15 @@ cell_moments as (
         wave_id,
         measure_type,
         measure_code,
-        {%- for breakdown in breakdowns %}
-        {{ breakdown }},
-        {%- endfor %}
+        {{ breakdown_columns() }},
         {{ weighted_moments('survey_weight', 'measure_value') }}
 
     from measures_by_respondent
     group by
         wave_id,
         measure_type,
-        measure_code
-        {%- for breakdown in breakdowns %},
-        {{ breakdown }}
-        {%- endfor %}
+        measure_code,
+        {{ breakdown_columns() }}
 
 )
 

@@ -29,14 +29,13 @@ group_and_total as (
         cast(grp.sum_wy as double) as sum_wy,
         cast(grp.sum_w2y as double) as sum_w2y,
         cast(grp.sum_w2y2 as double) as sum_w2y2,
-        cast(grp.sum_wy as double) / cast(grp.sum_w as double) as estimate,
         -- the rest of the sample, subtracted exactly in decimal before rounding to double
-        total.unweighted_base - grp.unweighted_base as rest_unweighted_base,
         cast(total.sum_w - grp.sum_w as double) as rest_sum_w,
         cast(total.sum_w2 - grp.sum_w2 as double) as rest_sum_w2,
         cast(total.sum_wy - grp.sum_wy as double) as rest_sum_wy,
         cast(total.sum_w2y - grp.sum_w2y as double) as rest_sum_w2y,
-        cast(total.sum_w2y2 - grp.sum_w2y2 as double) as rest_sum_w2y2
+        cast(total.sum_w2y2 - grp.sum_w2y2 as double) as rest_sum_w2y2,
+        total.unweighted_base - grp.unweighted_base as rest_unweighted_base
 
     from group_moments as grp
     inner join group_moments as total
@@ -48,10 +47,11 @@ group_and_total as (
 
 ),
 
-with_rest_estimate as (
+with_means as (
 
     select
         *,
+        sum_wy / sum_w as estimate,
         case
             when breakdown <> 'all' and rest_unweighted_base > 0
                 then rest_sum_wy / nullif(rest_sum_w, 0)
@@ -81,7 +81,7 @@ estimates as (
             'rest_sum_w2y', 'rest_sum_w2y2', 'rest_estimate'
         ) }} as rest_standard_error
 
-    from with_rest_estimate
+    from with_means
 
 ),
 

@@ -72,8 +72,8 @@ trend_breaks as (
         compared.wave_id,
         compared.mission_id,
         compared.current_questions,
-        coalesce(previous_counts.previous_questions, 0) as previous_questions,
         compared.shared_questions,
+        coalesce(previous_counts.previous_questions, 0) as previous_questions,
         compared.previous_wave_id is not null
         and (
             compared.current_questions <> compared.shared_questions

@@ -27,12 +27,12 @@ sequenced as (
 
     select
         wave_id,
-        row_number() over (order by wave_id) as wave_number,
-        lag(wave_id) over (order by wave_id) as previous_wave_id,
         fieldwork_start,
         fieldwork_end,
         respondents,
         weighted_base,
+        row_number() over (order by wave_id) as wave_number,
+        lag(wave_id) over (order by wave_id) as previous_wave_id,
         weighted_base * weighted_base / sum_w2 as effective_base
 
     from waves

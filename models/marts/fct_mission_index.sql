@@ -49,19 +49,20 @@ trend_breaks as (
 
 waves_in_scope as (
 
-    {%- if is_incremental() and build_wave() is not none %}
-
-    select wave_id from waves where wave_id = '{{ build_wave() }}'
-
-    union all
-
-    select min(wave_id) as wave_id from waves where wave_id > '{{ build_wave() }}'
-
-    {%- else %}
-
-    select wave_id from waves
-
-    {%- endif %}
+    -- a wave build refreshes that wave and the next one, whose change since the previous
+    -- wave depends on it
+    select waves.wave_id
+    from waves
+    where
+        {%- if is_incremental() and build_wave() is not none %}
+            waves.wave_id = '{{ build_wave() }}'
+            or waves.wave_id = (
+                select min(later.wave_id) from waves as later
+                where later.wave_id > '{{ build_wave() }}'
+            )
+        {%- else %}
+            true
+        {%- endif %}
 
 ),
 
@@ -162,7 +163,7 @@ final as (
         on
             with_previous.wave_id = trend_breaks.wave_id
             and with_previous.mission_id = trend_breaks.mission_id
-    where with_previous.wave_id in (select wave_id from waves_in_scope)
+    where with_previous.wave_id in (select waves_in_scope.wave_id from waves_in_scope)
 
 )
 

@@ -79,7 +79,7 @@ final as (
             when not suppressed
                 then rank() over (
                     partition by wave_id, breakdown, group_label
-                    order by estimate desc, display_order
+                    order by estimate desc, display_order asc
                 )
         end as rank_in_group,
         low_base,

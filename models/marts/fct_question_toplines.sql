@@ -85,8 +85,9 @@ final as (
         end as weighted_count,
         case
             when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
-                then 100.0 * cast(with_bases.weighted_count as double)
-                / cast(with_bases.weighted_base as double)
+                then
+                    100.0 * cast(with_bases.weighted_count as double)
+                    / cast(with_bases.weighted_base as double)
         end as weighted_pct,
         with_bases.unweighted_base,
         cast(with_bases.weighted_base as double) as weighted_base,

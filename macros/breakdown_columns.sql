@@ -1,0 +1,9 @@
+{#- The breakdown columns of var('breakdowns') as a column list, one per line at the
+    select-list indent, optionally qualified with a table alias. -#}
+{% macro breakdown_columns(relation_alias=none) -%}
+    {%- set qualified = [] -%}
+    {%- for breakdown in var('breakdowns') -%}
+        {%- do qualified.append((relation_alias ~ '.' if relation_alias else '') ~ breakdown) -%}
+    {%- endfor -%}
+    {{ qualified | join(',\n        ') }}
+{%- endmacro %}
