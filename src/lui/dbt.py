@@ -1,0 +1,95 @@
+"""Running dbt on a warehouse file from Python (the CLI, tests and benchmarks).
+
+dbt runs in a subprocess so that nothing in the calling process holds the warehouse
+open afterwards. Each warehouse gets its own dbt target and log folders beside it, so
+builds of different warehouses (tests, benchmarks) never share compiled state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from lui import raw
+from lui.errors import LuiError
+from lui.paths import PROJECT_ROOT, warehouse_path
+
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+
+
+def dbt_environment(warehouse: Path) -> dict[str, str]:
+    """Environment for a dbt run against `warehouse`."""
+    env = dict(os.environ)
+    env["LUI_WAREHOUSE"] = str(warehouse)
+    env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT / "profiles")
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env.setdefault("DBT_TARGET_PATH", str(warehouse.parent / "dbt" / "target"))
+    env.setdefault("DBT_LOG_PATH", str(warehouse.parent / "dbt" / "logs"))
+    return env
+
+
+def run_dbt(
+    arguments: Sequence[str],
+    *,
+    warehouse: Path | None = None,
+    project_dir: Path = PROJECT_ROOT,
+    capture: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run `dbt <arguments>` for `warehouse` (default: the configured one)."""
+    target = warehouse or warehouse_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    command = [str(DBT_EXECUTABLE), *arguments, "--project-dir", str(project_dir)]
+    return subprocess.run(
+        command,
+        env=dbt_environment(target),
+        cwd=project_dir,
+        text=True,
+        capture_output=capture,
+        check=False,
+    )
+
+
+def build_arguments(wave: str | None = None, extra: Sequence[str] = ()) -> list[str]:
+    """`dbt build` arguments for one wave (incremental) or every wave."""
+    arguments = ["build", *extra]
+    if wave is not None:
+        arguments += ["--vars", json.dumps({"wave": wave})]
+    return arguments
+
+
+def failure_summary(output: str, limit: int = 12) -> str:
+    """The lines of dbt's output that say what failed."""
+    markers = ("Failure in", "Error in", "ERROR", "FAIL ", "Compilation Error", "Database Error")
+    lines = [line.strip() for line in output.splitlines() if any(m in line for m in markers)]
+    return "\n".join(lines[:limit]) or "\n".join(output.strip().splitlines()[-limit:])
+
+
+def dbt_build(
+    wave: str | None = None,
+    *,
+    warehouse: Path | None = None,
+    project_dir: Path = PROJECT_ROOT,
+    extra: Sequence[str] = (),
+    stream: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """`dbt build` for one wave or all; raises LuiError naming what failed.
+
+    The raw schema is created first when missing, so a fresh warehouse builds (empty).
+    """
+    target = warehouse or warehouse_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(target)) as con:
+        raw.ensure_schema(con)
+    result = run_dbt(
+        build_arguments(wave, extra), warehouse=target, project_dir=project_dir, capture=not stream
+    )
+    if result.returncode != 0:
+        detail = failure_summary(result.stdout or "") if not stream else "see dbt's output above"
+        raise LuiError(f"dbt build failed{f' for wave {wave}' if wave else ''}:\n{detail}")
+    return result

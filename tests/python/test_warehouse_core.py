@@ -1,0 +1,372 @@
+"""The warehouse core: dbt marts checked against an independent pandas computation."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import HANDMADE_RESPONDENTS, HANDMADE_WAVES
+from handmade import land, make_wave, read_table
+
+from lui import codebook, pandas_index
+from lui.dbt import dbt_build
+from lui.errors import LuiError
+
+pytestmark = pytest.mark.slow
+
+KEYS = ["wave_id", "breakdown", "group_label", "mission_id"]
+BREAKDOWNS = ("all", *pandas_index.BREAKDOWNS)
+Z = 1.96
+
+
+@pytest.fixture(scope="module")
+def raw_tables(built_warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (
+        read_table(built_warehouse, "raw.respondents"),
+        read_table(built_warehouse, "raw.responses"),
+    )
+
+
+@pytest.fixture(scope="module")
+def mart(built_warehouse: Path) -> pd.DataFrame:
+    return read_table(built_warehouse, "marts.fct_mission_index")
+
+
+@pytest.fixture(scope="module")
+def expected(raw_tables: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
+    """Index, bases and SE per group from pandas, plus the rest of the sample's."""
+    respondents, responses = raw_tables
+    scores = pandas_index.respondent_scores(responses)
+    frame = scores.merge(pandas_index.with_geography(respondents), on=["wave_id", "respondent_id"])
+    rows = []
+    for breakdown in BREAKDOWNS:
+        for (wave_id, group, mission_id), part in frame.groupby(
+            ["wave_id", breakdown, "mission_id"]
+        ):
+            wave_part = frame[(frame.wave_id == wave_id) & (frame.mission_id == mission_id)]
+            rest = wave_part[wave_part[breakdown] != group]
+            rows.append(
+                {
+                    "wave_id": wave_id,
+                    "breakdown": breakdown,
+                    "group_label": group,
+                    "mission_id": mission_id,
+                    **_stats(part),
+                    **{f"rest_{k}": v for k, v in _stats(rest).items()},
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _stats(part: pd.DataFrame) -> dict[str, float]:
+    """Weighted mean and Taylor SE, written out from DESIGN.md's formula (two-pass)."""
+    n = len(part)
+    if n == 0:
+        return {"n": 0, "m": np.nan, "se": np.nan, "sw": 0.0, "eff": np.nan}
+    w = part["weight"].to_numpy()
+    y = part["score"].to_numpy()
+    m = float((w * y).sum() / w.sum())
+    se = np.sqrt(n / (n - 1) * (w**2 * (y - m) ** 2).sum() / w.sum() ** 2) if n > 1 else np.nan
+    return {
+        "n": n,
+        "m": m,
+        "se": float(se),
+        "sw": float(w.sum()),
+        "eff": w.sum() ** 2 / (w**2).sum(),
+    }
+
+
+def test_every_wave_breakdown_group_and_mission_is_present(mart, raw_tables):
+    respondents, _ = raw_tables
+    people = pandas_index.with_geography(respondents)
+    for breakdown in BREAKDOWNS:
+        for wave_id in HANDMADE_WAVES:
+            groups = set(people.loc[people.wave_id == wave_id, breakdown])
+            rows = mart[(mart.wave_id == wave_id) & (mart.breakdown == breakdown)]
+            assert set(rows.group_label) == groups, (breakdown, wave_id)
+            assert rows.groupby("group_label").mission_id.nunique().eq(12).all()
+    assert set(mart.loc[mart.breakdown == "all", "group_label"]) == {"UK"}
+    assert set(mart.loc[mart.breakdown == "imd_quintile", "group_label"]) == {
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    }
+
+
+def test_index_bases_and_standard_errors_match_python(mart, expected):
+    merged = mart.merge(expected, on=KEYS, validate="one_to_one")
+    assert len(merged) == len(mart) == len(expected)
+    assert (merged.unweighted_base == merged.n).all()
+    np.testing.assert_allclose(merged.weighted_base, merged.sw, rtol=1e-12)
+    np.testing.assert_allclose(merged.effective_base, merged.eff, rtol=1e-9)
+    shown = merged[~merged.suppressed]
+    np.testing.assert_allclose(shown.index_score, shown.m, atol=1e-9)
+    np.testing.assert_allclose(shown.standard_error, shown.se, atol=1e-9)
+    np.testing.assert_allclose(shown.ci_low, shown.m - Z * shown.se, atol=1e-9)
+    np.testing.assert_allclose(shown.ci_high, shown.m + Z * shown.se, atol=1e-9)
+    uk = merged[merged.breakdown == "all"]
+    assert (uk.unweighted_base <= HANDMADE_RESPONDENTS).all()
+    assert uk.index_score.between(-200, 200).all()
+
+
+def test_low_base_and_suppression_follow_the_thresholds(mart):
+    assert (mart.low_base == (mart.unweighted_base < 100)).all()
+    assert (mart.suppressed == (mart.unweighted_base < 50)).all()
+    suppressed = mart[mart.suppressed]
+    assert not suppressed.empty, "the hand-made waves have a rare gender group to suppress"
+    assert suppressed[["index_score", "standard_error", "ci_low", "ci_high"]].isna().all().all()
+    assert suppressed.vs_rest.isna().all() and suppressed.change_vs_previous.isna().all()
+    assert (mart.low_base & ~mart.suppressed).any(), "Northern Ireland is a low base"
+
+
+def test_vs_rest_flags_match_python(mart, expected):
+    merged = mart.merge(expected, on=KEYS)
+    z = (merged.m - merged.rest_m) / np.sqrt(merged.se**2 + merged.rest_se**2)
+    want = np.where(z > Z, "above", np.where(z < -Z, "below", None))
+    want = pd.Series(want, index=merged.index).where(
+        ~merged.suppressed & (merged.breakdown != "all")
+    )
+    got = merged.vs_rest.where(merged.vs_rest.notna(), None)
+    assert (got.fillna("none") == want.fillna("none")).all()
+    assert (merged.vs_rest == "above").sum() > 0 and (merged.vs_rest == "below").sum() > 0
+
+
+def test_change_since_previous_wave_matches_python(mart):
+    waves = sorted(HANDMADE_WAVES)
+    for previous, current in zip(waves, waves[1:], strict=False):
+        now = mart[mart.wave_id == current].set_index(KEYS[1:])
+        before = mart[mart.wave_id == previous].set_index(KEYS[1:])
+        joined = now.join(before, rsuffix="_prev")
+        assert (joined.previous_wave_id == previous).all()
+        change = joined.index_score - joined.index_score_prev
+        np.testing.assert_allclose(joined.change_vs_previous, change, atol=1e-9)
+        z = change.abs() / np.sqrt(joined.standard_error**2 + joined.standard_error_prev**2)
+        has = change.notna()
+        assert (joined.change_significant[has] == (z[has] > Z)).all()
+        assert joined.change_significant[~has].isna().all()
+    first = mart[mart.wave_id == waves[0]]
+    assert first.previous_wave_id.isna().all() and first.change_vs_previous.isna().all()
+
+
+def test_trend_break_marks_the_questionnaire_change(mart):
+    broken = mart[mart.trend_break]
+    assert set(broken.wave_id) == {"2023-02"}
+    assert set(broken.mission_id) == {4}, "only the internet mission's questions changed"
+    assert len(broken) == len(mart[(mart.wave_id == "2023-02") & (mart.mission_id == 4)])
+
+
+def test_toplines_are_weighted_shares_of_each_question(built_warehouse, raw_tables):
+    respondents, responses = raw_tables
+    toplines = read_table(built_warehouse, "marts.fct_question_toplines")
+    shown = toplines[~toplines.suppressed]
+    sums = shown.groupby(
+        ["wave_id", "breakdown", "group_label", "question_code"]
+    ).weighted_pct.sum()
+    np.testing.assert_allclose(sums, 100.0, atol=1e-9)
+    answers = responses.merge(respondents, on=["wave_id", "respondent_id"])
+    one = answers[(answers.wave_id == "2022-08") & (answers.question_code == "proud_agree")]
+    want = one.groupby("response_code").weight.sum() / one.weight.sum() * 100
+    got = toplines[
+        (toplines.wave_id == "2022-08")
+        & (toplines.breakdown == "all")
+        & (toplines.question_code == "proud_agree")
+    ].set_index("response_code")
+    np.testing.assert_allclose(got.weighted_pct.loc[want.index], want, atol=1e-9)
+    assert (got.unweighted_base == len(one)).all()
+
+
+def test_priorities_and_their_emphasis_flags_match_python(built_warehouse, raw_tables):
+    respondents, responses = raw_tables
+    priorities = read_table(built_warehouse, "marts.fct_priorities")
+    assert set(priorities.priority_code) == {
+        q.code for q in codebook.questions().values() if q.group == "priority"
+    }
+    people = pandas_index.with_geography(respondents)
+    chosen = responses[responses.question_code == "priority_crime"].merge(
+        people, on=["wave_id", "respondent_id"]
+    )
+    chosen["score"] = 100.0 * (chosen.response_code == 1)
+    wave = chosen[chosen.wave_id == "2022-02"]
+    rows = priorities[
+        (priorities.wave_id == "2022-02") & (priorities.priority_code == "priority_crime")
+    ]
+    for group, part in wave.groupby("region"):
+        row = rows[(rows.breakdown == "region") & (rows.group_label == group)].iloc[0]
+        mine, rest = _stats(part), _stats(wave[wave.region != group])
+        assert row.unweighted_base == mine["n"]
+        if row.suppressed:
+            assert pd.isna(row.pct_chosen) and pd.isna(row.more_emphasis)
+            continue
+        assert row.pct_chosen == pytest.approx(mine["m"], abs=1e-9)
+        assert row.standard_error == pytest.approx(mine["se"], abs=1e-9)
+        z = (mine["m"] - rest["m"]) / np.sqrt(mine["se"] ** 2 + rest["se"] ** 2)
+        assert bool(row.more_emphasis) == (z > Z)
+    uk = rows[rows.breakdown == "all"].iloc[0]
+    assert uk.more_emphasis is None or pd.isna(uk.more_emphasis)
+
+
+def test_dimensions(built_warehouse):
+    waves = read_table(built_warehouse, "marts.dim_wave").sort_values("wave_id")
+    assert list(waves.wave_id) == sorted(HANDMADE_WAVES)
+    assert list(waves.previous_wave_id.fillna("")) == ["", "2022-02", "2022-08"]
+    assert (waves.respondents == HANDMADE_RESPONDENTS).all()
+    missions = read_table(built_warehouse, "marts.dim_mission")
+    assert list(missions.sort_values("mission_id").mission_id) == list(range(1, 13))
+
+
+def _copy(warehouse: Path, destination: Path) -> Path:
+    destination.mkdir(parents=True, exist_ok=True)
+    target = destination / "levelling_up.duckdb"
+    shutil.copyfile(warehouse, target)
+    return target
+
+
+def _marts(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            table: con.execute(f"select * from marts.{table} order by all").fetchall()
+            for table in (
+                "fct_mission_index",
+                "fct_priorities",
+                "fct_question_toplines",
+                "dim_wave",
+            )
+        }
+
+
+def test_wave_build_rebuilds_that_wave_and_matches_a_full_build(built_warehouse, tmp_path):
+    """Re-land 2022-08 with other answers and build only that wave: 2022-08 and the
+    change of 2023-02 follow, 2022-02 is untouched, and the result equals a full build.
+    Building again gives identical marts."""
+    warehouse = _copy(built_warehouse, tmp_path / "incremental")
+    before = read_table(warehouse, "marts.fct_mission_index")
+    land(warehouse, "2022-08", make_wave("2022-08", HANDMADE_RESPONDENTS - 100, seed=99))
+    dbt_build("2022-08", warehouse=warehouse)
+    after = read_table(warehouse, "marts.fct_mission_index")
+    first = [
+        frame[frame.wave_id == "2022-02"].sort_values(KEYS).reset_index(drop=True)
+        for frame in (before, after)
+    ]
+    pd.testing.assert_frame_equal(first[0], first[1])
+    changed = after[(after.wave_id == "2022-08") & (after.breakdown == "all")]
+    assert (changed.unweighted_base <= HANDMADE_RESPONDENTS - 100).all()
+    incremental = _marts(warehouse)
+
+    full = _copy(warehouse, tmp_path / "full")
+    dbt_build(warehouse=full, extra=["--full-refresh"])
+    assert _marts(full) == incremental
+    dbt_build(warehouse=full)
+    assert _marts(full) == incremental
+
+
+def test_moving_three_percent_up_one_step_raises_the_index_three_points(built_warehouse, tmp_path):
+    """The report's check: 3% of respondents one step up on every question of a mission
+    (pride in place: five-step scales, 100 points a step) raises its index by 3."""
+    warehouse = _copy(built_warehouse, tmp_path / "check")
+    respondents = read_table(warehouse, "raw.respondents")
+    responses = read_table(warehouse, "raw.responses")
+    mission = 9
+    questions = [q for m, q, _, _ in codebook.mission_questions() if m == mission]
+    wave = responses[(responses.wave_id == "2022-02") & responses.question_code.isin(questions)]
+    people = respondents[respondents.wave_id == "2022-02"].set_index("respondent_id")
+    # movable: every answer to the mission is a substantive code below the top step
+    movable = wave.groupby("respondent_id").response_code.agg(lambda c: c.between(2, 5).all())
+    movable = movable[movable].index.to_series().sample(frac=1.0, random_state=3)
+    in_base = people.loc[wave.respondent_id.unique(), "weight"]
+    budget, moved, total = 0.03 * in_base.sum(), [], 0.0
+    for rid in movable:
+        if total + people.at[rid, "weight"] > budget:
+            continue
+        moved.append(rid)
+        total += people.at[rid, "weight"]
+    shifted = wave.copy()
+    shifted.loc[shifted.respondent_id.isin(moved), "response_code"] -= 1  # code 1 is the top
+
+    frame = people.reset_index()
+    for code in questions:
+        answers = shifted[shifted.question_code == code].set_index("respondent_id").response_code
+        frame[code] = frame.respondent_id.map(answers)
+    land(warehouse, "2022-03", frame.drop(columns="wave_id"))
+    dbt_build(warehouse=warehouse)
+    index = read_table(warehouse, "marts.fct_mission_index")
+    uk = index[(index.breakdown == "all") & (index.mission_id == mission)].set_index("wave_id")
+    rise = uk.at["2022-03", "index_score"] - uk.at["2022-02", "index_score"]
+    assert rise == pytest.approx(100 * total / in_base.sum(), abs=1e-9)
+    assert rise == pytest.approx(3.0, abs=0.05)
+
+
+@pytest.fixture()
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the dbt project whose codebook a test may break."""
+    from lui.paths import PROJECT_ROOT
+
+    copy = tmp_path / "project"
+    for name in ("dbt_project.yml", "profiles", "macros", "models", "seeds", "tests"):
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("python"))
+        else:
+            copy.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, copy / name)
+    return copy
+
+
+def _break_csv(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+BAD_CODEBOOKS = {
+    "question_missing_from_questions": (
+        "mission_questions.csv",
+        "9,proud_agree,1,1",
+        "9,proud_of_area,1,1",
+        "relationships_mission_questions_question_code",
+    ),
+    "points_outside_range": (
+        "scale_points.csv",
+        "satisfaction5,1,Very satisfied,200,substantive",
+        "satisfaction5,1,Very satisfied,250,substantive",
+        "accepted_range_scale_points_points",
+    ),
+    "duplicated_code_in_a_scale": (
+        "scale_points.csv",
+        "satisfaction5,2,Fairly satisfied,100,substantive",
+        "satisfaction5,1,Fairly satisfied,100,substantive",
+        "unique_combination_of_columns_scale_points_scale_id__response_code",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CODEBOOKS))
+def test_bad_codebook_fails_the_build_with_a_named_test(case, project_copy, tmp_path):
+    seed, old, new, failing_test = BAD_CODEBOOKS[case]
+    _break_csv(project_copy / "seeds" / "codebook" / seed, old, new)
+    warehouse = tmp_path / "wh" / "levelling_up.duckdb"
+    land(warehouse, "2022-02", make_wave("2022-02", 120, seed=5))
+    with pytest.raises(LuiError) as failure:
+        dbt_build(warehouse=warehouse, project_dir=project_copy)
+    assert failing_test in str(failure.value)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        marts = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts' "
+            "and table_name = 'fct_mission_index'"
+        ).fetchone()[0]
+    assert marts == 0, "nothing downstream of a failed codebook test is built"
+
+
+def test_answer_code_undefined_by_its_scale_fails_the_build(tmp_path):
+    warehouse = tmp_path / "wh" / "levelling_up.duckdb"
+    wave = make_wave("2022-02", 120, seed=6)
+    wave.loc[wave.index[:3], "town_centre_sat"] = 7  # satisfaction5 has no code 7
+    land(warehouse, "2022-02", wave)
+    with pytest.raises(LuiError) as failure:
+        dbt_build(warehouse=warehouse)
+    assert "answer_code_defined_by_scale_stg_raw__responses" in str(failure.value)
