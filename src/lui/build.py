@@ -1,0 +1,105 @@
+"""Run `dbt build` for one landed wave (or every wave), then publish the marts.
+
+With `--wave YYYY-MM` only that wave (and the wave after it, whose change depends on it) is
+rebuilt; without it every landed wave is. dbt's output streams as it runs. A build that
+fails raises an error and publishes nothing: readers keep the last good marts.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import duckdb
+
+from lui import codebook, publish
+from lui.dbt import dbt_build
+from lui.errors import LuiError
+from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
+
+
+def landed_waves(warehouse: Path) -> list[str]:
+    """Waves in `raw.respondents`, oldest first (none for a missing or empty warehouse)."""
+    if not warehouse.exists():
+        return []
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            present = con.execute(
+                "select count(*) from duckdb_tables() "
+                "where schema_name = 'raw' and table_name = 'respondents'"
+            ).fetchone()[0]
+            if not present:
+                return []
+            rows = con.execute(
+                "select distinct wave_id from raw.respondents order by wave_id"
+            ).fetchall()
+    except duckdb.IOException as error:
+        raise LuiError(
+            f"cannot open the warehouse {warehouse} (is another build or landing running?): "
+            f"{str(error).splitlines()[0]}"
+        ) from error
+    return [wave for (wave,) in rows]
+
+
+def check_wave(wave: str | None, warehouse: Path) -> list[str]:
+    """Refuse a malformed or unlanded wave, or a warehouse with no wave; returns landed waves."""
+    if wave is not None and not codebook.is_wave_id(wave):
+        raise LuiError(f"wave id {wave!r} is not of the form YYYY-MM (e.g. 2022-02)")
+    waves = landed_waves(warehouse)
+    if not waves:
+        raise LuiError(
+            f"no wave is landed in {warehouse}: land one first with "
+            "`lui land FILE --wave YYYY-MM` (or run `make demo`)"
+        )
+    if wave is not None and wave not in waves:
+        raise LuiError(f"wave {wave} is not landed; landed waves: {', '.join(waves)}")
+    return waves
+
+
+def build(
+    wave: str | None = None,
+    *,
+    warehouse: Path | None = None,
+    marts: Path | None = None,
+    project_dir: Path = PROJECT_ROOT,
+    publish_marts: bool = True,
+    stream: bool = True,
+) -> publish.PublishResult | None:
+    """Build one wave (or all) and, when the build passes, publish the marts.
+
+    A failed build raises LuiError before anything is published.
+    """
+    target = (warehouse or warehouse_path()).resolve()
+    check_wave(wave, target)
+    dbt_build(wave, warehouse=target, project_dir=project_dir, stream=stream)
+    if not publish_marts:
+        return None
+    return publish.publish(target, marts or marts_path())
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wave",
+        metavar="YYYY-MM",
+        help="rebuild only this landed wave (default: every landed wave)",
+    )
+    parser.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="build the warehouse but leave the published marts as they are",
+    )
+    parser.epilog = (
+        "Paths: the warehouse from LUI_WAREHOUSE (default warehouse/levelling_up.duckdb), "
+        "the published file from LUI_MARTS (default warehouse/published.duckdb)."
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    scope = f"wave {args.wave}" if args.wave else "every landed wave"
+    print(f"lui build: dbt build for {scope} on {warehouse_path()}", flush=True)
+    result = build(args.wave, publish_marts=not args.no_publish)
+    if result is None:
+        print("lui build: build passed; not published (--no-publish)")
+    else:
+        print(f"lui build: build passed; {publish.report(result)}")
+    return 0

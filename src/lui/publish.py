@@ -1,0 +1,189 @@
+"""Copy the warehouse's `marts` schema to the published file that readers open.
+
+The copy is written to a new file beside the published one and renamed over it in one step
+(`os.replace`, atomic on the same filesystem). A reader that opens the published file sees
+the previous copy or the new one, never a half-written file, and readers never touch the
+warehouse, so they keep answering while a build holds it. Nothing stays open afterwards.
+
+The published file has the same schema and table names as the warehouse (`marts.X`), plus
+`marts.publication`: one row saying when, from which warehouse and with which waves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from lui.errors import LuiError
+from lui.paths import marts_path, warehouse_path
+
+SCHEMA = "marts"
+PUBLICATION_TABLE = "publication"
+SOURCE_ALIAS = "lui_source_warehouse"
+# A DuckDB file's stem is its catalog name: these would make `marts.fct_x` ambiguous.
+RESERVED_STEMS = frozenset(
+    {"marts", "raw", "main", "codebook", "reference", "staging", SOURCE_ALIAS}
+)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What was published, where and when."""
+
+    path: Path
+    tables: tuple[str, ...]
+    waves: tuple[str, ...]
+    published_at: datetime
+
+    @property
+    def latest_wave(self) -> str | None:
+        return self.waves[-1] if self.waves else None
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _check_paths(warehouse: Path, published: Path) -> None:
+    if not warehouse.exists():
+        raise LuiError(
+            f"no warehouse at {warehouse}: land a wave (`lui land FILE --wave YYYY-MM`) "
+            "and run `lui build` first, or run `make demo`"
+        )
+    if published.resolve() == warehouse.resolve():
+        raise LuiError(f"the published file cannot be the warehouse itself ({warehouse})")
+    if published.stem.lower() in RESERVED_STEMS:
+        raise LuiError(
+            f"cannot publish to {published.name}: a DuckDB file's name is its catalog name, "
+            f"and {published.stem!r} would clash with a schema; choose another name "
+            "(e.g. published.duckdb)"
+        )
+
+
+def _source_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        """
+        select table_name from duckdb_tables()
+        where database_name = ? and schema_name = ?
+        union
+        select view_name from duckdb_views()
+        where database_name = ? and schema_name = ? and not internal
+        order by 1
+        """,
+        [SOURCE_ALIAS, SCHEMA, SOURCE_ALIAS, SCHEMA],
+    ).fetchall()
+    return [name for (name,) in rows if name != PUBLICATION_TABLE]
+
+
+def _write_copy(
+    warehouse: Path, target: Path, published_at: datetime
+) -> tuple[list[str], list[str]]:
+    """Write the marts of `warehouse` into the new file `target`; returns (tables, waves)."""
+    with duckdb.connect(str(target)) as con:
+        try:
+            con.execute(f"attach {_sql_string(str(warehouse))} as {SOURCE_ALIAS} (read_only)")
+        except duckdb.IOException as error:
+            raise LuiError(
+                f"cannot read the warehouse {warehouse} (is a build or a landing running?): "
+                f"{str(error).splitlines()[0]}"
+            ) from error
+        tables = _source_tables(con)
+        if not tables:
+            raise LuiError(f"the warehouse {warehouse} has no marts yet: run `lui build` first")
+        con.execute(f"create schema {SCHEMA}")
+        source = f"{SOURCE_ALIAS}.{SCHEMA}"
+        for table in tables:
+            con.execute(
+                f"create table {SCHEMA}.{_quote(table)} as select * from {source}.{_quote(table)}"
+            )
+        waves: list[str] = []
+        if "dim_wave" in tables:
+            waves = [
+                wave
+                for (wave,) in con.execute(
+                    f"select wave_id from {SCHEMA}.dim_wave order by wave_id"
+                ).fetchall()
+            ]
+        con.execute(f"detach {SOURCE_ALIAS}")
+        con.execute(
+            f"""
+            create table {SCHEMA}.{PUBLICATION_TABLE} as
+            select
+                cast(? as timestamp) as published_at,
+                cast(? as varchar) as source_warehouse,
+                cast(? as varchar[]) as waves,
+                cast(? as varchar) as latest_wave,
+                cast(? as varchar[]) as tables
+            """,
+            [published_at, str(warehouse), waves, waves[-1] if waves else None, tables],
+        )
+        con.execute("checkpoint")
+    return tables, waves
+
+
+def _fsync(path: Path) -> None:
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) if path.is_dir() else os.O_RDONLY
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def publish(warehouse: Path | None = None, marts: Path | None = None) -> PublishResult:
+    """Copy the warehouse's marts to the published file, swapping it in atomically.
+
+    Raises LuiError (and leaves the published file as it was) when the warehouse is missing,
+    has never been built or cannot be read.
+    """
+    source = (warehouse or warehouse_path()).resolve()
+    published = (marts or marts_path()).resolve()
+    _check_paths(source, published)
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(f".published-{os.getpid()}-{secrets.token_hex(4)}.duckdb")
+    published_at = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        tables, waves = _write_copy(source, tmp, published_at)
+        _fsync(tmp)
+        # A stale write-ahead log beside the published file would be replayed onto the new copy.
+        published.with_name(published.name + ".wal").unlink(missing_ok=True)
+        os.replace(tmp, published)
+        _fsync(published.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    return PublishResult(published, tuple(tables), tuple(waves), published_at)
+
+
+def report(result: PublishResult) -> str:
+    """One line saying what was published."""
+    waves = ", ".join(result.waves) if result.waves else "no waves"
+    return f"published {len(result.tables)} marts ({waves}) to {result.path}"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "Paths: the warehouse from LUI_WAREHOUSE (default warehouse/levelling_up.duckdb), "
+        "the published file from LUI_MARTS (default warehouse/published.duckdb). "
+        "`lui build` publishes by itself after a build passes."
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    print(report(publish()))
+    return 0
