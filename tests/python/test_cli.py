@@ -173,3 +173,30 @@ def test_app_serves_the_published_marts(built_warehouse: Path, tmp_path: Path) -
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # lui and the streamlit server it started
         server.wait(timeout=30)
+
+
+def test_build_refuses_while_another_process_holds_the_warehouse(
+    capsys: pytest.CaptureFixture[str], paths
+) -> None:
+    warehouse, marts = paths
+    land(warehouse, "2022-02", make_wave("2022-02", 60, 1))
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]);"
+            " print('held', flush=True); time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        code, _, err = lui(capsys, "build")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 2
+    assert "is another build or landing running?" in err
+    assert not marts.exists()
