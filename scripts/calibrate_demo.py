@@ -19,51 +19,31 @@ import csv
 import numpy as np
 import pandas as pd
 
-from lui import codebook, demo_model, generate, pandas_index
+from lui import codebook, demo_calibration, demo_model, generate
 
-PUBLISHED = demo_model.DATA_DIR
-
-
-def score(frame: pd.DataFrame, wave: str = "2022-02") -> pd.DataFrame:
-    """Mission index by breakdown, with mission keys (pandas_index on the wide frame)."""
-    codes = sorted({code for _, code, _, _ in codebook.mission_questions()} & set(frame.columns))
-    respondents = frame[list(codebook.RESPONDENT_COLUMNS)].assign(wave_id=wave)
-    long = frame[["respondent_id", *codes]].melt(
-        id_vars="respondent_id", var_name="question_code", value_name="response_code"
-    )
-    long = long.dropna(subset=["response_code"]).assign(wave_id=wave)
-    long["response_code"] = long["response_code"].astype(int)
-    out = pandas_index.mission_index(respondents, long)
-    out["mission_key"] = out["mission_id"].map(demo_model.mission_keys())
-    return out
-
-
-def targets() -> pd.DataFrame:
-    """(mission_key, breakdown, group_label, target) from the published CSVs."""
-    sg = pd.read_csv(PUBLISHED / "published_wave1_supergroup_index.csv")
-    sg = sg.melt(id_vars="group", var_name="mission_key", value_name="target")
-    sg["breakdown"] = np.where(sg["group"] == "All UK", "all", "supergroup")
-    sg["group_label"] = sg["group"].replace({"All UK": "UK"})
-    text = pd.read_csv(PUBLISHED / "published_wave1_text_figures.csv")
-    text = text.rename(columns={"mission": "mission_key", "index_score": "target"})
-    text["group_label"] = text["group"].str.split(" ").str[0]
-    cols = ["mission_key", "breakdown", "group_label", "target"]
-    return pd.concat([sg[cols], text[cols]], ignore_index=True)
-
-
-def compare(index: pd.DataFrame) -> pd.DataFrame:
-    got = index[["mission_key", "breakdown", "group_label", "index_score"]]
-    out = targets().merge(got, on=["mission_key", "breakdown", "group_label"], how="left")
-    out["deviation"] = out["index_score"] - out["target"]
-    return out
+score = demo_calibration.score
+compare = demo_calibration.compare
 
 
 def read_table() -> pd.DataFrame:
     return pd.read_csv(demo_model.ATTITUDES_FILE).set_index("mission_key")
 
 
+def normalise(table: pd.DataFrame) -> pd.DataFrame:
+    """Move the supergroups' base-weighted mean shift into the intercept (same attitudes)."""
+    bases = generate.published_bases().query("breakdown == 'supergroup'")
+    shares = pd.Series(bases["unweighted_base"].to_numpy(), index=bases["group"])
+    shares = shares.rename(index={n: c for c, n in demo_model.SUPERGROUP_CODES.items()})
+    shares = shares[list(demo_model.SUPERGROUP_CODES)] / shares.sum()
+    level = table[list(shares.index)] @ shares
+    table = table.copy()
+    table["intercept"] += level
+    table[list(shares.index)] = table[list(shares.index)].sub(level, axis=0)
+    return table
+
+
 def write_table(table: pd.DataFrame) -> None:
-    table.round(3).to_csv(demo_model.ATTITUDES_FILE, quoting=csv.QUOTE_MINIMAL)
+    normalise(table).round(3).to_csv(demo_model.ATTITUDES_FILE, quoting=csv.QUOTE_MINIMAL)
     demo_model.mission_attitudes.cache_clear()
 
 

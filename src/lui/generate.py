@@ -706,14 +706,17 @@ def write_wave(out: Path, wave_id: str, respondents: int, seed: int = demo_model
 
         frame = pa.concat_tables(list(chunks)).to_pandas()
         frame["interview_date"] = pd.to_datetime(frame["interview_date"])
+        labelled = value_labels(wave_id)
+        for code in labelled:  # SPSS numerics are doubles; empty answers are system-missing
+            frame[code] = frame[code].astype("float64")
         labels = {q.code: q.text[:255] for q in codebook.questions_for_wave(wave_id)}
         pyreadstat.write_sav(
             frame,
             str(tmp),
             column_labels={c: labels.get(c, c) for c in frame.columns},
             variable_value_labels={
-                code: {float(k): v for k, v in mapping.items()}
-                for code, mapping in value_labels(wave_id).items()
+                code: {float(k): label for k, label in mapping.items()}
+                for code, mapping in labelled.items()
             },
         )
     tmp.replace(out)
