@@ -683,44 +683,56 @@ def write_wave(out: Path, wave_id: str, respondents: int, seed: int = demo_model
     _check_arguments(wave_id, respondents)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".partial")
-    chunks = wave_chunks(wave_id, respondents, seed)
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        first = next(chunks)
-        with pq.ParquetWriter(tmp, first.schema, compression="zstd") as writer:
-            writer.write_table(first)
-            for table in chunks:
-                writer.write_table(table)
-    elif fmt == "csv":
-        import pyarrow.csv as pcsv
-
-        first = next(chunks)
-        options = pcsv.WriteOptions(quoting_style="needed")
-        with pcsv.CSVWriter(tmp, first.schema, write_options=options) as writer:
-            writer.write_table(first)
-            for table in chunks:
-                writer.write_table(table)
-    else:
-        import pyreadstat
-
-        frame = pa.concat_tables(list(chunks)).to_pandas()
-        frame["interview_date"] = pd.to_datetime(frame["interview_date"])
-        labelled = value_labels(wave_id)
-        for code in labelled:  # SPSS numerics are doubles; empty answers are system-missing
-            frame[code] = frame[code].astype("float64")
-        labels = {q.code: q.text[:255] for q in codebook.questions_for_wave(wave_id)}
-        pyreadstat.write_sav(
-            frame,
-            str(tmp),
-            column_labels={c: labels.get(c, c) for c in frame.columns},
-            variable_value_labels={
-                code: {float(k): label for k, label in mapping.items()}
-                for code, mapping in labelled.items()
-            },
-        )
+    try:
+        _write(tmp, fmt, wave_id, wave_chunks(wave_id, respondents, seed))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(out)
     return out
+
+
+def _write(tmp: Path, fmt: str, wave_id: str, chunks: Iterator[pa.Table]) -> None:
+    """Stream the chunks to `tmp` (parquet row groups, csv appends; .sav in one go)."""
+    if fmt == "sav":
+        _write_sav(tmp, wave_id, pa.concat_tables(list(chunks)))
+        return
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    first = next(chunks)
+    writer = (
+        pq.ParquetWriter(tmp, first.schema, compression="zstd")
+        if fmt == "parquet"
+        else pcsv.CSVWriter(
+            tmp, first.schema, write_options=pcsv.WriteOptions(quoting_style="needed")
+        )
+    )
+    with writer:
+        writer.write_table(first)
+        for table in chunks:
+            writer.write_table(table)
+
+
+def _write_sav(tmp: Path, wave_id: str, table: pa.Table) -> None:
+    """SPSS file with question texts as variable labels and scale labels as value labels."""
+    import pyreadstat
+
+    frame = table.to_pandas()
+    frame["interview_date"] = pd.to_datetime(frame["interview_date"])
+    labelled = value_labels(wave_id)
+    for code in labelled:  # SPSS numerics are doubles; empty answers are system-missing
+        frame[code] = frame[code].astype("float64")
+    labels = {q.code: q.text[:255] for q in codebook.questions_for_wave(wave_id)}
+    pyreadstat.write_sav(
+        frame,
+        str(tmp),
+        column_labels={c: labels.get(c, c) for c in frame.columns},
+        variable_value_labels={
+            code: {float(k): label for k, label in mapping.items()}
+            for code, mapping in labelled.items()
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
