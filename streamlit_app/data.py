@@ -1,0 +1,312 @@
+"""Every query the app runs: named functions over the published marts, cached per copy.
+
+Rules this module keeps (and the pages rely on):
+- it reads only the published file (`LUI_MARTS`, default warehouse/published.duckdb);
+- each query opens a short-lived read-only connection and closes it; no connection is
+  ever cached, so nothing pins an old copy of the file;
+- every value that comes from a user (widget, query parameter) is a `?` parameter;
+- results are cached with the published file's identity (path, inode, mtime, size) as an
+  argument, so a newly published copy is picked up on the next rerun, without a restart,
+  and results are reused until a new copy is published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+from lui.paths import marts_path
+
+BREAKDOWN_ORDER: tuple[str, ...] = (
+    "all",
+    "nation",
+    "region",
+    "supergroup",
+    "imd_quintile",
+    "urban_rural",
+    "age_band",
+    "gender",
+)
+BREAKDOWN_LABELS: dict[str, str] = {
+    "all": "All UK",
+    "nation": "Nation",
+    "region": "Region",
+    "supergroup": "ONS area classification (supergroup)",
+    "imd_quintile": "Deprivation quintile (1 = most deprived)",
+    "urban_rural": "Urban / rural",
+    "age_band": "Age band",
+    "gender": "Gender",
+}
+UK = "UK"
+
+
+class MartsUnavailable(Exception):
+    """The published file exists but cannot be read as marts (not built, or being replaced)."""
+
+
+@dataclass(frozen=True)
+class Marts:
+    """Identity of one published copy: a new copy (os.replace) changes inode and mtime."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+    size: int
+
+
+def published() -> Marts | None:
+    """The published copy as it is now, or None when nothing has been published yet."""
+    path: Path = marts_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    if not path.is_file():
+        return None
+    return Marts(str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _query(marts: Marts, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+    """Run one parameterised query on a fresh read-only connection, then close it."""
+    try:
+        con = duckdb.connect(marts.path, read_only=True)
+    except duckdb.Error as error:
+        raise MartsUnavailable(str(error).splitlines()[0]) from error
+    try:
+        return con.execute(sql, params or []).df()
+    except duckdb.CatalogException as error:
+        raise MartsUnavailable(str(error).splitlines()[0]) from error
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------------------
+# Dimensions and choices
+# --------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=32)
+def waves(marts: Marts) -> pd.DataFrame:
+    """dim_wave in wave order."""
+    return _query(
+        marts,
+        """
+        select wave_id, wave_number, previous_wave_id, fieldwork_start, fieldwork_end,
+               respondents, weighted_base, effective_base, answers, source_file,
+               source_sha256, landed_at, validation_outcome
+        from marts.dim_wave
+        order by wave_number
+        """,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def missions(marts: Marts) -> pd.DataFrame:
+    """dim_mission in mission order."""
+    return _query(
+        marts,
+        """
+        select mission_id, mission_name, white_paper_area, mission_statement, question_count
+        from marts.dim_mission
+        order by mission_id
+        """,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def breakdowns(marts: Marts) -> list[str]:
+    """Breakdowns present in the index, in the report's order."""
+    found = set(
+        _query(marts, "select distinct breakdown from marts.fct_mission_index")["breakdown"]
+    )
+    known = [b for b in BREAKDOWN_ORDER if b in found]
+    return known + sorted(found - set(known))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def groups(marts: Marts, breakdown: str) -> list[str]:
+    """Groups of one breakdown (imd quintiles numerically, others alphabetically)."""
+    frame = _query(
+        marts,
+        """
+        select distinct group_label from marts.fct_mission_index
+        where breakdown = ?
+        order by try_cast(group_label as integer) nulls last, group_label
+        """,
+        [breakdown],
+    )
+    return frame["group_label"].tolist()
+
+
+# --------------------------------------------------------------------------------------
+# The index
+# --------------------------------------------------------------------------------------
+_INDEX_COLUMNS = """
+    i.wave_id, w.wave_number, w.fieldwork_start, w.fieldwork_end, i.breakdown,
+    i.group_label, i.mission_id, i.mission_name, i.index_score, i.ci_low, i.ci_high,
+    i.standard_error, i.unweighted_base, i.weighted_base, i.effective_base, i.vs_rest,
+    i.previous_wave_id, i.change_vs_previous, i.change_significant, i.trend_break,
+    i.low_base, i.suppressed
+"""
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def mission_trends(marts: Marts, breakdown: str, group_labels: tuple[str, ...]) -> pd.DataFrame:
+    """fct_mission_index for some groups of a breakdown, every wave and mission."""
+    return _query(
+        marts,
+        f"""
+        select {_INDEX_COLUMNS}
+        from marts.fct_mission_index as i
+        join marts.dim_wave as w using (wave_id)
+        where i.breakdown = ? and list_contains(?, i.group_label)
+        order by i.mission_id, i.group_label, w.wave_number
+        """,
+        [breakdown, list(group_labels)],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def breakdown_index(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
+    """One wave's index for every group of a breakdown, with the UK row first."""
+    return _query(
+        marts,
+        f"""
+        select {_INDEX_COLUMNS}
+        from marts.fct_mission_index as i
+        join marts.dim_wave as w using (wave_id)
+        where i.wave_id = ? and (i.breakdown = ? or i.breakdown = 'all')
+        order by i.breakdown <> 'all', try_cast(i.group_label as integer) nulls last,
+                 i.group_label, i.mission_id
+        """,
+        [wave_id, breakdown],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def scorecard(marts: Marts, breakdown: str, group_label: str) -> pd.DataFrame:
+    """The latest wave's 12 missions for one group, with change since the baseline.
+
+    The baseline is the group's first published wave. Its change is tested as the marts
+    test a change between consecutive waves: |change| / sqrt(SE^2 + SE_baseline^2) > 1.96.
+    `break_since_baseline` is true when a questionnaire change lies between the two.
+    """
+    return _query(
+        marts,
+        """
+        with rows as (
+            select i.*, w.wave_number, w.fieldwork_start, w.fieldwork_end
+            from marts.fct_mission_index as i
+            join marts.dim_wave as w using (wave_id)
+            where i.breakdown = ? and i.group_label = ?
+        ),
+        latest as (
+            select * from rows where wave_number = (select max(wave_number) from rows)
+        ),
+        baseline as (
+            select * from rows where wave_number = (select min(wave_number) from rows)
+        ),
+        breaks as (
+            select r.mission_id, bool_or(r.trend_break) as break_since_baseline
+            from rows as r
+            where r.wave_number > (select min(wave_number) from rows)
+            group by r.mission_id
+        )
+        select
+            l.mission_id, l.mission_name, l.wave_id, l.fieldwork_start, l.fieldwork_end,
+            l.index_score, l.ci_low, l.ci_high, l.standard_error, l.unweighted_base,
+            l.effective_base, l.vs_rest, l.low_base, l.suppressed,
+            l.previous_wave_id, l.change_vs_previous, l.change_significant, l.trend_break,
+            b.wave_id as baseline_wave_id,
+            b.index_score as baseline_score,
+            case when l.wave_id <> b.wave_id then l.index_score - b.index_score end
+                as change_vs_baseline,
+            case when l.wave_id <> b.wave_id
+                 and l.standard_error is not null and b.standard_error is not null
+                 and (l.standard_error > 0 or b.standard_error > 0)
+                then abs(l.index_score - b.index_score)
+                     / sqrt(l.standard_error ^ 2 + b.standard_error ^ 2) > 1.96
+            end as change_vs_baseline_significant,
+            coalesce(k.break_since_baseline, false) as break_since_baseline
+        from latest as l
+        left join baseline as b using (mission_id)
+        left join breaks as k using (mission_id)
+        order by l.mission_id
+        """,
+        [breakdown, group_label],
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Priorities
+# --------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=256)
+def priorities(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
+    """fct_priorities for one wave and breakdown, with the UK's rows and rank."""
+    return _query(
+        marts,
+        """
+        select p.wave_id, p.breakdown, p.group_label, p.priority_code, p.priority_label,
+               p.pct_chosen, p.rest_pct_chosen, p.standard_error, p.more_emphasis,
+               p.rank_in_group, p.unweighted_base, p.weighted_base, p.effective_base,
+               p.low_base, p.suppressed, uk.rank_in_group as uk_rank
+        from marts.fct_priorities as p
+        left join marts.fct_priorities as uk
+            on uk.wave_id = p.wave_id and uk.breakdown = 'all'
+            and uk.priority_code = p.priority_code
+        where p.wave_id = ? and (p.breakdown = ? or p.breakdown = 'all')
+        order by uk.rank_in_group, p.priority_code, p.breakdown <> 'all',
+                 try_cast(p.group_label as integer) nulls last, p.group_label
+        """,
+        [wave_id, breakdown],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def priority_waves(marts: Marts) -> list[str]:
+    """Waves that have priorities, newest first."""
+    frame = _query(
+        marts,
+        """
+        select distinct p.wave_id, w.wave_number
+        from marts.fct_priorities as p join marts.dim_wave as w using (wave_id)
+        order by w.wave_number desc
+        """,
+    )
+    return frame["wave_id"].tolist()
+
+
+# --------------------------------------------------------------------------------------
+# Data quality
+# --------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=32)
+def landings(marts: Marts) -> pd.DataFrame:
+    """The landing log: every successful landing, newest first."""
+    return _query(
+        marts,
+        """
+        select wave_id, landed_at, file_name, file_format, file_sha256, respondents,
+               answers, questions, validation_outcome, validation_report, replaced_previous
+        from marts.fct_landings
+        order by landed_at desc, wave_id desc
+        """,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def publication(marts: Marts) -> pd.DataFrame:
+    """The publication row written by `lui publish` (empty when the file has none)."""
+    exists = _query(
+        marts,
+        """
+        select count(*) as n from duckdb_tables()
+        where schema_name = 'marts' and table_name = 'publication'
+        """,
+    )
+    if int(exists["n"].iloc[0]) == 0:
+        return pd.DataFrame(columns=["published_at", "source_warehouse", "waves", "latest_wave"])
+    return _query(
+        marts,
+        "select published_at, source_warehouse, waves, latest_wave from marts.publication",
+    )

@@ -1,0 +1,65 @@
+"""Breakdown table: the report's "Index scores by ONS area classification" for any
+breakdown and wave."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import data
+import ui
+
+marts = ui.require_marts()
+wave_frame = data.waves(marts)
+mission_names = data.missions(marts)["mission_name"].tolist()
+
+st.title("Index scores by group")
+left, right = st.columns(2)
+with left:
+    breakdown = ui.breakdown_picker(
+        marts, "breakdown_breakdown", default="supergroup", include_all=False
+    )
+with right:
+    wave = ui.wave_picker(wave_frame["wave_id"].tolist(), "breakdown_wave")
+ui.set_link(breakdown=breakdown, wave=wave)
+
+frame = data.breakdown_index(marts, breakdown, wave)
+frame = frame.assign(
+    row=frame["group_label"].where(frame["breakdown"] != "all", "All UK"),
+    cell=[
+        ui.index_cell(*v)
+        for v in zip(frame.index_score, frame.low_base, frame.suppressed, strict=True)
+    ],
+    shade=frame["vs_rest"].map(ui.vs_rest_colour).fillna(""),
+)
+st.subheader(f"{ui.breakdown_label(breakdown)}, wave {wave}")
+st.markdown(
+    f'<span style="background:{ui.ABOVE_COLOUR};padding:0 .4em">Significantly **above** the rest '
+    f'of the sample</span> &nbsp; <span style="background:{ui.BELOW_COLOUR};padding:0 .4em">'
+    "Significantly **below** the rest of the sample</span>",
+    unsafe_allow_html=True,
+)
+rows = list(dict.fromkeys(frame["row"]))
+bases = frame.groupby("row")["unweighted_base"].max()
+table = ui.shaded_table(
+    frame,
+    rows="row",
+    columns="mission_name",
+    text="cell",
+    shade="shade",
+    row_order=rows,
+    column_order=mission_names,
+    first_columns={"Base (n)": [f"{bases[r]:,}" for r in rows]},
+)
+st.table(table)
+st.caption(
+    f"{ui.LOW_BASE_MARK} low base (under 100 respondents): treat with caution. "
+    "'suppressed': under 50 respondents, not published. Base: the largest number of "
+    "respondents with a score on any mission (each cell's own base is in the CSV). "
+    "Above/below: the group differs from everyone else in the wave at the 95% level. "
+    + ui.fieldwork_caption(wave_frame, [wave])
+)
+ui.download_csv(
+    frame.drop(columns=["row", "cell", "shade"]),
+    f"index-{breakdown}-{wave}.csv",
+    key="breakdown_csv",
+)

@@ -1,0 +1,97 @@
+"""Data quality: the landed waves, the landing log and validation outcomes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import data
+import ui
+
+marts = ui.require_marts()
+wave_frame = data.waves(marts)
+landing_log = data.landings(marts)
+publication = data.publication(marts)
+
+st.title("Data quality")
+st.caption(ui.publication_caption(marts))
+failed = wave_frame[wave_frame["validation_outcome"] != "passed"]
+if failed.empty:
+    st.success(f"All {len(wave_frame)} published wave(s) passed validation at landing.")
+else:
+    st.warning(f"Waves without a passed validation: {', '.join(failed['wave_id'])}.")
+
+st.subheader("Landed waves")
+waves_table = wave_frame.assign(
+    fieldwork=[
+        ui.fieldwork(a, b)
+        for a, b in zip(wave_frame.fieldwork_start, wave_frame.fieldwork_end, strict=True)
+    ],
+    design_effect=(wave_frame["respondents"] / wave_frame["effective_base"]).round(2),
+    weighted_base=wave_frame["weighted_base"].round(0),
+    effective_base=wave_frame["effective_base"].round(0),
+)[
+    [
+        "wave_id",
+        "fieldwork",
+        "respondents",
+        "weighted_base",
+        "effective_base",
+        "design_effect",
+        "answers",
+        "validation_outcome",
+        "landed_at",
+        "source_file",
+        "source_sha256",
+    ]
+]
+st.dataframe(
+    waves_table,
+    hide_index=True,
+    column_config={
+        "wave_id": "Wave",
+        "fieldwork": "Fieldwork",
+        "respondents": st.column_config.NumberColumn("Respondents", format="%d"),
+        "weighted_base": st.column_config.NumberColumn("Weighted base", format="%d"),
+        "effective_base": st.column_config.NumberColumn("Effective base", format="%d"),
+        "design_effect": st.column_config.NumberColumn("Design effect", format="%.2f"),
+        "answers": st.column_config.NumberColumn("Answers", format="%d"),
+        "validation_outcome": "Validation",
+        "landed_at": st.column_config.DatetimeColumn("Landed (UTC)"),
+        "source_file": "Source file",
+        "source_sha256": "SHA-256",
+    },
+)
+ui.download_csv(wave_frame, "waves.csv", key="waves_csv")
+
+st.subheader("Landing log")
+st.caption(
+    "Every successful landing of a wave file, newest first; a re-landed wave replaces "
+    "the earlier landing atomically."
+)
+st.dataframe(
+    landing_log,
+    hide_index=True,
+    column_config={
+        "wave_id": "Wave",
+        "landed_at": st.column_config.DatetimeColumn("Landed (UTC)"),
+        "file_name": "File",
+        "file_format": "Format",
+        "file_sha256": "SHA-256",
+        "respondents": st.column_config.NumberColumn("Respondents", format="%d"),
+        "answers": st.column_config.NumberColumn("Answers", format="%d"),
+        "questions": st.column_config.NumberColumn("Questions", format="%d"),
+        "validation_outcome": "Validation",
+        "validation_report": "Validation report",
+        "replaced_previous": "Replaced earlier landing",
+    },
+)
+ui.download_csv(landing_log, "landing-log.csv", key="landings_csv")
+
+st.subheader("Published copy")
+st.markdown(f"File: `{marts.path}` ({marts.size / 1e6:.1f} MB), opened read-only.")
+if not publication.empty:
+    row = publication.iloc[0]
+    st.markdown(
+        f"Published at {row['published_at']} UTC from `{row['source_warehouse']}`; "
+        f"waves: {', '.join(row['waves'])}."
+    )

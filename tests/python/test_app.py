@@ -1,0 +1,525 @@
+"""The Streamlit app (streamlit_app/) against marts built from demo waves, with AppTest.
+
+One session fixture generates four demo waves with the realistic generator
+(`lui.generate.generate_frame`), lands them into the raw tables, builds them with dbt and
+publishes the marts. Every page must run without an exception, its widgets must change
+what it shows, and the numbers it shows must equal the marts'. The empty states (nothing
+published, one wave only), picking up a newly published copy without a restart, and
+hostile values in the link or the query functions are tested too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.proto.Metric_pb2 import Metric
+from streamlit.testing.v1 import AppTest
+
+from lui.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+APP_DIR = PROJECT_ROOT / "streamlit_app"
+APP_FILE = APP_DIR / "app.py"
+PAGES = {
+    "trends": "views/trends.py",
+    "scorecard": "views/scorecard.py",
+    "breakdown": "views/breakdown.py",
+    "priorities": "views/priorities.py",
+    "quality": "views/quality.py",
+}
+DEMO_WAVES = ("2022-02", "2022-08", "2023-02", "2023-08")
+DEMO_RESPONDENTS = 2500
+TIMEOUT = 60
+HOSTILE = [
+    "region'; drop table marts.fct_mission_index; --",
+    "London' or '1'='1",
+    'x"); select * from marts.dim_wave; --',
+    "<script>alert(1)</script>",
+]
+
+
+# --------------------------------------------------------------------------------------
+# Fixtures
+# --------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def demo_marts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four demo waves (generator) landed, built with dbt and published, once per session.
+
+    2023-02 changes the internet mission's questions (the codebook's questionnaire
+    change), so that wave is a trend break; gender 'Other' is small enough to be
+    suppressed and Northern Ireland a low base.
+    """
+    from handmade import land
+
+    from lui.dbt import dbt_build
+    from lui.generate import generate_frame
+    from lui.publish import publish
+
+    folder = tmp_path_factory.mktemp("app_demo")
+    warehouse = folder / "levelling_up.duckdb"
+    for wave_id in DEMO_WAVES:
+        land(warehouse, wave_id, generate_frame(wave_id, DEMO_RESPONDENTS, seed=1))
+    # dbt's unit tests are the warehouse tests' business; data tests still gate the marts
+    dbt_build(warehouse=warehouse, extra=("--exclude-resource-type", "unit_test"))
+    return publish(warehouse, folder / "published.duckdb").path
+
+
+@pytest.fixture(scope="session")
+def one_wave_marts(demo_marts: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A published copy holding only the first wave (the other waves' rows deleted)."""
+    path = tmp_path_factory.mktemp("app_one_wave") / "published.duckdb"
+    shutil.copyfile(demo_marts, path)
+    with duckdb.connect(str(path)) as con:
+        tables = [
+            name
+            for (name,) in con.execute(
+                """
+                select table_name from duckdb_tables()
+                where schema_name = 'marts'
+                  and (table_name like 'fct%' or table_name = 'dim_wave')
+                """
+            ).fetchall()
+        ]
+        for table in tables:
+            con.execute(f"delete from marts.{table} where wave_id <> ?", [DEMO_WAVES[0]])
+    return path
+
+
+@pytest.fixture
+def marts_env(demo_marts: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LUI_MARTS", str(demo_marts))
+    return demo_marts
+
+
+@pytest.fixture
+def app_modules(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, ModuleType]]:
+    """The app's `data` and `ui` modules, imported as streamlit imports them."""
+    monkeypatch.syspath_prepend(str(APP_DIR))
+    import data
+    import ui
+
+    yield data, ui
+
+
+def run_page(page: str, query: dict[str, str | list[str]] | None = None) -> AppTest:
+    """Open `page` with `query` as its link's query parameters."""
+    at = AppTest.from_file(str(APP_FILE), default_timeout=TIMEOUT)
+    at.query_params.update(query or {})
+    at.run()
+    if page != "trends":
+        # the landing page rewrote the link: give the page its own link, as a browser would
+        at.query_params.clear()
+        at.query_params.update(query or {})
+        at.switch_page(PAGES[page]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def marts_frame(path: Path, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params or []).df()
+
+
+def signed(value: float, digits: int = 0) -> str:
+    """The report's style: +16, -33, 0."""
+    rounded = round(float(value), digits)
+    return f"{0:.{digits}f}" if rounded == 0 else f"{rounded:+.{digits}f}"
+
+
+def charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart"))
+
+
+def widget(at: AppTest, kind: str, label: str):
+    found = [w for w in getattr(at, kind) if w.label == label]
+    assert found, f"no {kind} labelled {label!r}"
+    return found[0]
+
+
+def captions(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def cell_colours(at: AppTest, table_index: int = 0) -> dict[tuple[str, str], str]:
+    """Background colour of each shaded cell of a styled st.table, by (row, column) label."""
+    element = at.table[table_index]
+    table = element.value
+    colours: dict[tuple[str, str], str] = {}
+    for selectors, body in re.findall(
+        r"([^{}]+)\{([^}]*)\}", element.proto.arrow_data.styler.styles
+    ):
+        colour = re.search(r"background-color:\s*([^;\s]+)", body)
+        if not colour:
+            continue
+        for row, column in re.findall(r"_row(\d+)_col(\d+)", selectors):
+            colours[(table.index[int(row)], table.columns[int(column)])] = colour.group(1)
+    return colours
+
+
+# --------------------------------------------------------------------------------------
+# Every page, empty states
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_runs_with_downloads_and_methodology(marts_env: Path, page: str) -> None:
+    at = run_page(page)
+    assert at.title, "each page has a title"
+    assert at.get("download_button"), "every table is downloadable"
+    assert any(e.label == "Methodology notes" for e in at.expander)
+    assert "Fieldwork" in captions(at) or page == "quality"
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_no_marts_published_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
+    monkeypatch.setenv("LUI_MARTS", str(tmp_path / "missing" / "published.duckdb"))
+    at = run_page(page)
+    assert any("No marts published yet" in i.value for i in at.info)
+    assert not charts(at) and not at.table and not at.dataframe
+
+
+def test_a_file_without_marts_is_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "published.duckdb"
+    duckdb.connect(str(empty)).close()
+    monkeypatch.setenv("LUI_MARTS", str(empty))
+    at = run_page("trends")
+    assert any("could not be read as marts" in w.value for w in at.warning)
+
+
+def test_one_wave_only(one_wave_marts: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LUI_MARTS", str(one_wave_marts))
+    at = run_page("trends")
+    assert any("Only one wave is published" in i.value for i in at.info)
+    assert charts(at), "the single wave's scores are still charted"
+    uk = marts_frame(
+        one_wave_marts,
+        "select mission_name, index_score from marts.fct_mission_index where breakdown = 'all'",
+    )
+    table = at.table[0].value
+    for row in uk.itertuples():
+        assert table.loc[row.mission_name, "UK"].startswith(signed(row.index_score))
+    at = run_page("scorecard")
+    assert any("Only one wave" in i.value for i in at.info)
+
+
+def test_a_newly_published_copy_is_picked_up_without_restart(
+    demo_marts: Path, one_wave_marts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = tmp_path / "published.duckdb"
+    shutil.copyfile(one_wave_marts, live)
+    monkeypatch.setenv("LUI_MARTS", str(live))
+    at = run_page("trends")
+    assert any("Only one wave" in i.value for i in at.info)
+    # publish a new copy the way `lui publish` does: write beside, then swap in atomically
+    staged = tmp_path / ".staged.duckdb"
+    shutil.copyfile(demo_marts, staged)
+    os.replace(staged, live)
+    at.run()
+    assert not at.exception
+    assert not any("Only one wave" in i.value for i in at.info)
+    assert at.subheader[0].value == f"Latest wave: {DEMO_WAVES[-1]}"
+
+
+# --------------------------------------------------------------------------------------
+# Trends
+# --------------------------------------------------------------------------------------
+def test_trends_defaults_show_the_marts(marts_env: Path) -> None:
+    at = run_page("trends")
+    assert widget(at, "selectbox", "Breakdown").value == "region"
+    assert widget(at, "multiselect", "Groups to compare (up to 4)").value == [
+        "North East",
+        "London",
+    ]
+    table = at.table[0].value
+    assert list(table.columns) == ["UK", "North East", "London"]
+    latest = marts_frame(
+        marts_env,
+        """
+        select group_label, mission_name, index_score, change_significant, change_vs_previous
+        from marts.fct_mission_index
+        where wave_id = ? and group_label in ('UK', 'North East', 'London')
+        """,
+        [DEMO_WAVES[-1]],
+    )
+    assert len(latest) == 36
+    for row in latest.itertuples():
+        cell = table.loc[row.mission_name, row.group_label]
+        assert cell.split()[0] == signed(row.index_score)
+        marked = "▲" in cell or "▼" in cell
+        assert marked == bool(row.change_significant), (row, cell)
+    # the chart carries the same rows: every wave, mission and group, with its interval
+    (chart,) = charts(at)
+    spec = chart.proto.spec
+    for text in ("trend break", "ci_low", "ci_high", "change_significant", "Base (n)"):
+        assert text in spec
+    assert "Fieldwork: 2022-02:" in captions(at)
+    assert "Base (respondents): UK (" in captions(at)
+    assert at.query_params["breakdown"] == ["region"] or at.query_params["breakdown"] == "region"
+
+
+def test_trends_widgets_change_what_is_shown(marts_env: Path) -> None:
+    at = run_page("trends")
+    widget(at, "selectbox", "Breakdown").set_value("supergroup").run()
+    groups = widget(at, "multiselect", "Groups to compare (up to 4)")
+    groups.set_value(["London Cosmopolitan", "Countryside Living"]).run()
+    assert not at.exception
+    table = at.table[0].value
+    assert list(table.columns) == ["UK", "London Cosmopolitan", "Countryside Living"]
+    expected = marts_frame(
+        marts_env,
+        """
+        select group_label, mission_name, index_score from marts.fct_mission_index
+        where wave_id = ? and breakdown = 'supergroup'
+          and group_label in ('London Cosmopolitan', 'Countryside Living')
+        """,
+        [DEMO_WAVES[-1]],
+    )
+    for row in expected.itertuples():
+        assert table.loc[row.mission_name, row.group_label].split()[0] == signed(row.index_score)
+    # hiding the UK and choosing missions narrows the table
+    widget(at, "toggle", "Show the UK alongside").set_value(False).run()
+    widget(at, "multiselect", "Missions").set_value(["Internet", "Homes"]).run()
+    table = at.table[0].value
+    assert list(table.columns) == ["London Cosmopolitan", "Countryside Living"]
+    assert list(table.index) == ["Internet", "Homes"]
+    # at most four groups
+    assert widget(at, "multiselect", "Groups to compare (up to 4)").proto.max_selections == 4
+
+
+def test_trends_deep_link_selects_breakdown_and_groups(marts_env: Path) -> None:
+    at = run_page("trends", {"breakdown": "nation", "groups": ["Wales", "Scotland"]})
+    assert widget(at, "selectbox", "Breakdown").value == "nation"
+    assert widget(at, "multiselect", "Groups to compare (up to 4)").value == ["Wales", "Scotland"]
+    assert list(at.table[0].value.columns) == ["UK", "Wales", "Scotland"]
+    assert not at.warning
+
+
+def test_trends_suppressed_groups_are_shown_as_such(marts_env: Path) -> None:
+    at = run_page("trends", {"breakdown": "gender", "groups": ["Other", "Female"]})
+    suppressed = marts_frame(
+        marts_env,
+        """
+        select mission_name from marts.fct_mission_index
+        where wave_id = ? and breakdown = 'gender' and group_label = 'Other' and suppressed
+        """,
+        [DEMO_WAVES[-1]],
+    )
+    assert len(suppressed) > 0, "the demo waves have a suppressed group"
+    table = at.table[0].value
+    for name in suppressed["mission_name"]:
+        assert table.loc[name, "Other"] == "suppressed"
+
+
+# --------------------------------------------------------------------------------------
+# Hostile values
+# --------------------------------------------------------------------------------------
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_hostile_query_parameters_are_harmless(marts_env: Path, page: str) -> None:
+    before = sha256(marts_env)
+    at = run_page(
+        page,
+        {"breakdown": HOSTILE[0], "groups": HOSTILE[1:], "group": HOSTILE[1], "wave": HOSTILE[2]},
+    )
+    # an unknown value is ignored (said so), never queried or echoed; the page shows defaults
+    if page != "quality":
+        assert any("unknown" in w.value for w in at.warning)
+        breakdown = widget(at, "selectbox", "Breakdown").value
+        assert breakdown in {"region", "all", "supergroup"}
+    shown = "\n".join(str(e.value) for e in [*at.warning, *at.markdown, *at.caption])
+    assert not any(h in shown for h in HOSTILE)
+    assert sha256(marts_env) == before
+    counts = marts_frame(marts_env, "select count(*) as n from marts.fct_mission_index")
+    assert counts["n"].iloc[0] > 0
+
+
+def test_hostile_values_in_query_functions_are_parameters(
+    marts_env: Path, app_modules: tuple[ModuleType, ModuleType]
+) -> None:
+    data, _ = app_modules
+    marts = data.published()
+    before = sha256(marts_env)
+    for value in HOSTILE:
+        assert data.groups(marts, value) == []
+        assert data.mission_trends(marts, value, (value,)).empty
+        assert (
+            data.mission_trends(marts, "region", (value, "London"))["group_label"]
+            .eq("London")
+            .all()
+        )
+        assert data.breakdown_index(marts, value, value).empty
+        assert data.scorecard(marts, value, value).empty
+        assert data.priorities(marts, value, value).empty
+    assert sha256(marts_env) == before
+    # and the connection is read-only: a write through it is refused
+    with pytest.raises(duckdb.Error):
+        data._query(marts, "drop table marts.fct_mission_index")
+
+
+def test_hostile_widget_value_is_rejected(marts_env: Path) -> None:
+    at = run_page("trends")
+    with pytest.raises(Exception):  # noqa: B017 - streamlit refuses a value not in the options
+        widget(at, "selectbox", "Breakdown").set_value(HOSTILE[0]).run()
+
+
+# --------------------------------------------------------------------------------------
+# Scorecard
+# --------------------------------------------------------------------------------------
+def test_scorecard_equals_the_marts(marts_env: Path) -> None:
+    at = run_page("scorecard")
+    assert widget(at, "selectbox", "Breakdown").value == "all"
+    widget(at, "selectbox", "Breakdown").set_value("region").run()
+    widget(at, "selectbox", "Group").set_value("London").run()
+    assert not at.exception
+    assert at.subheader[0].value == f"London, wave {DEMO_WAVES[-1]}"
+    rows = marts_frame(
+        marts_env,
+        """
+        select l.mission_name, l.index_score, l.ci_low, l.change_vs_previous,
+               l.change_significant, l.index_score - b.index_score as since_baseline
+        from marts.fct_mission_index as l
+        join marts.fct_mission_index as b
+          on b.breakdown = l.breakdown and b.group_label = l.group_label
+         and b.mission_id = l.mission_id and b.wave_id = ?
+        where l.breakdown = 'region' and l.group_label = 'London' and l.wave_id = ?
+        order by l.mission_id
+        """,
+        [DEMO_WAVES[0], DEMO_WAVES[-1]],
+    )
+    metrics = {m.label: m for m in at.metric}
+    assert len(metrics) == 12
+    for row in rows.itertuples():
+        metric = metrics[row.mission_name]
+        assert metric.value.split()[0] == signed(row.index_score)
+        assert metric.delta.split()[0] == signed(row.change_vs_previous, 1)
+        grey = metric.proto.color == Metric.MetricColor.GRAY
+        assert grey != bool(row.change_significant)  # a coloured change is significant
+    table = at.dataframe[0].value.set_index("mission_name")
+    for row in rows.itertuples():
+        assert table.loc[row.mission_name, "index"] == pytest.approx(row.index_score, abs=0.051)
+        assert table.loc[row.mission_name, "ci_low"] == pytest.approx(row.ci_low, abs=0.051)
+        assert table.loc[row.mission_name, "change_vs_baseline"] == pytest.approx(
+            row.since_baseline, abs=0.051
+        )
+    assert charts(at)
+
+
+# --------------------------------------------------------------------------------------
+# Breakdown table
+# --------------------------------------------------------------------------------------
+def test_breakdown_table_equals_the_marts_with_shading_and_flags(marts_env: Path) -> None:
+    at = run_page("breakdown")
+    assert widget(at, "selectbox", "Breakdown").value == "supergroup"
+    widget(at, "selectbox", "Wave").set_value(DEMO_WAVES[0]).run()
+    table = at.table[0].value
+    rows = marts_frame(
+        marts_env,
+        """
+        select group_label, breakdown, mission_name, index_score, vs_rest, low_base, suppressed
+        from marts.fct_mission_index
+        where wave_id = ? and breakdown in ('all', 'supergroup')
+        """,
+        [DEMO_WAVES[0]],
+    )
+    assert list(table.index)[0] == "All UK"
+    assert len(table) == 1 + 8
+    colours = cell_colours(at)
+    expected = {"above": "#bfe3c0", "below": "#f4c2c2"}
+    shaded = {
+        ("All UK" if r.breakdown == "all" else r.group_label, r.mission_name): expected[r.vs_rest]
+        for r in rows.itertuples()
+        if r.vs_rest in expected
+    }
+    assert shaded, "the demo waves have groups above and below the rest"
+    assert colours == shaded
+    for row in rows.itertuples():
+        label = "All UK" if row.breakdown == "all" else row.group_label
+        cell = table.loc[label, row.mission_name]
+        assert cell.split()[0] == signed(row.index_score)
+        assert ("†" in cell) == bool(row.low_base)
+
+    widget(at, "selectbox", "Breakdown").set_value("gender").run()
+    table = at.table[0].value
+    assert "Other" in table.index
+    assert (table.loc["Other"].drop("Base (n)") == "suppressed").all()
+
+
+def test_breakdown_table_flags_low_bases(marts_env: Path) -> None:
+    at = run_page("breakdown", {"breakdown": "region", "wave": DEMO_WAVES[1]})
+    low = marts_frame(
+        marts_env,
+        """
+        select group_label, mission_name from marts.fct_mission_index
+        where wave_id = ? and breakdown = 'region' and low_base and not suppressed
+        """,
+        [DEMO_WAVES[1]],
+    )
+    table = at.table[0].value
+    for row in low.itertuples():
+        assert table.loc[row.group_label, row.mission_name].endswith("†")
+
+
+# --------------------------------------------------------------------------------------
+# Priorities
+# --------------------------------------------------------------------------------------
+def test_priorities_table_equals_the_marts_with_emphasis(marts_env: Path) -> None:
+    at = run_page("priorities")
+    assert widget(at, "selectbox", "Breakdown").value == "region"
+    widget(at, "selectbox", "Wave").set_value(DEMO_WAVES[0]).run()
+    table = at.table[0].value
+    rows = marts_frame(
+        marts_env,
+        """
+        select breakdown, group_label, priority_label, pct_chosen,
+               coalesce(more_emphasis, false) as more_emphasis
+        from marts.fct_priorities
+        where wave_id = ? and breakdown in ('all', 'region')
+        """,
+        [DEMO_WAVES[0]],
+    )
+    assert list(table.columns)[0] == "All UK"
+    emphasised = set()
+    for row in rows.itertuples():
+        column = "All UK" if row.breakdown == "all" else row.group_label
+        cell = table.loc[row.priority_label, column]
+        assert cell.split()[0] == f"{row.pct_chosen:.0f}%"
+        if row.more_emphasis:
+            emphasised.add((row.priority_label, column))
+        assert ("●" in cell) == ((row.priority_label, column) in emphasised)
+    assert emphasised, "the demo waves have priorities given more emphasis"
+    assert cell_colours(at) == dict.fromkeys(emphasised, "#ffe08a")
+    # rows in the UK's order
+    uk = rows[rows["breakdown"] == "all"].sort_values("pct_chosen", ascending=False)
+    assert list(table.index)[:3] == list(uk["priority_label"])[:3]
+
+    widget(at, "selectbox", "Breakdown").set_value("supergroup").run()
+    assert "London Cosmopolitan" in at.table[0].value.columns
+
+
+# --------------------------------------------------------------------------------------
+# Data quality
+# --------------------------------------------------------------------------------------
+def test_data_quality_shows_waves_and_landing_log(marts_env: Path) -> None:
+    at = run_page("quality")
+    waves, log = (d.value for d in at.dataframe)
+    dim_wave = marts_frame(marts_env, "select * from marts.dim_wave order by wave_number")
+    assert list(waves["wave_id"]) == list(dim_wave["wave_id"])
+    assert list(waves["respondents"]) == list(dim_wave["respondents"])
+    assert list(waves["validation_outcome"]) == list(dim_wave["validation_outcome"])
+    landings = marts_frame(marts_env, "select * from marts.fct_landings")
+    assert len(log) == len(landings)
+    assert set(log["file_sha256"]) == set(landings["file_sha256"])
+    assert any("passed validation" in s.value for s in at.success)
