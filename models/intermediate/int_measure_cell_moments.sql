@@ -10,7 +10,6 @@
 -- Additive weighted moments of every measure per wave and cell, a cell being one
 -- combination of all breakdown columns. Any group of any breakdown is a sum of cells,
 -- so the respondent-level data is scanned once however many breakdowns are reported.
-
 with
 
 measures as (
@@ -20,46 +19,64 @@ measures as (
 
 ),
 
-respondents as (
+respondent_cells as (
 
-    select * from {{ ref('int_respondents__enriched') }}
+    select * from {{ ref('int_respondent_cells') }}
     where {{ wave_predicate('wave_id') }}
 
 ),
 
-measures_by_respondent as (
+cells as (
+
+    select distinct
+        wave_id,
+        cell_id,
+        {{ breakdown_columns() }}
+    from respondent_cells
+
+),
+
+moments_by_cell_id as (
 
     select
         measures.wave_id,
         measures.measure_type,
         measures.measure_code,
-        {{ breakdown_columns('respondents') }},
-        respondents.survey_weight,
-        measures.measure_value
+        respondent_cells.cell_id,
+        {{ weighted_moments('respondent_cells.survey_weight', 'measures.measure_value') }}
 
     from measures
-    inner join respondents
+    inner join respondent_cells
         on
-            measures.wave_id = respondents.wave_id
-            and measures.respondent_id = respondents.respondent_id
+            measures.wave_id = respondent_cells.wave_id
+            and measures.respondent_id = respondent_cells.respondent_id
+    group by
+        measures.wave_id,
+        measures.measure_type,
+        measures.measure_code,
+        respondent_cells.cell_id
 
 ),
 
 cell_moments as (
 
     select
-        wave_id,
-        measure_type,
-        measure_code,
-        {{ breakdown_columns() }},
-        {{ weighted_moments('survey_weight', 'measure_value') }}
+        moments_by_cell_id.wave_id,
+        moments_by_cell_id.measure_type,
+        moments_by_cell_id.measure_code,
+        {{ breakdown_columns('cells') }},
+        moments_by_cell_id.unweighted_base,
+        moments_by_cell_id.sum_w,
+        moments_by_cell_id.sum_w2,
+        moments_by_cell_id.sum_wy,
+        moments_by_cell_id.sum_w2y,
+        moments_by_cell_id.sum_w2y2
 
-    from measures_by_respondent
-    group by
-        wave_id,
-        measure_type,
-        measure_code,
-        {{ breakdown_columns() }}
+    from moments_by_cell_id
+    inner join cells
+        on
+            moments_by_cell_id.wave_id = cells.wave_id
+            and moments_by_cell_id.cell_id = cells.cell_id
 
 )
 

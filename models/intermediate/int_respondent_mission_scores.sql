@@ -12,43 +12,53 @@
 -- answered. No counted answer on a mission: no row, so outside that mission's base.
 with
 
-scored_answers as (
+responses as (
 
     select
         wave_id,
         respondent_id,
         question_code,
-        points
-    from {{ ref('int_responses__scored') }}
-    where
-        points is not null
-        and {{ wave_predicate('wave_id') }}
+        response_code
+    from {{ ref('stg_raw__responses') }}
+    where {{ wave_predicate('wave_id') }}
 
 ),
 
-mission_questions as (
+answer_points as (
 
-    select
-        mission_id,
-        question_code,
-        question_weight,
-        direction
-    from {{ ref('mission_questions') }}
+    select * from {{ ref('int_codebook__answer_mission_points') }}
 
 ),
 
 mission_answers as (
 
     select
-        scored_answers.wave_id,
-        scored_answers.respondent_id,
-        mission_questions.mission_id,
-        mission_questions.question_weight,
-        scored_answers.points * mission_questions.direction as mission_points
+        responses.wave_id,
+        responses.respondent_id,
+        answer_points.mission_id,
+        answer_points.question_weight,
+        answer_points.mission_points
 
-    from scored_answers
-    inner join mission_questions
-        on scored_answers.question_code = mission_questions.question_code
+    from responses
+    inner join answer_points
+        on
+            responses.question_code = answer_points.question_code
+            and responses.response_code = answer_points.response_code
+
+),
+
+weighted_sums as (
+
+    select
+        wave_id,
+        respondent_id,
+        mission_id,
+        count(*) as questions_answered,
+        cast({{ exact_sum('question_weight') }} as double) as answered_weight,
+        cast({{ exact_sum('question_weight * mission_points') }} as double) as weighted_points
+
+    from mission_answers
+    group by wave_id, respondent_id, mission_id
 
 ),
 
@@ -58,13 +68,11 @@ respondent_scores as (
         wave_id,
         respondent_id,
         mission_id,
-        count(*) as questions_answered,
-        cast({{ exact_sum('question_weight') }} as double) as answered_weight,
-        cast({{ exact_sum('question_weight * mission_points') }} as double)
-        / cast({{ exact_sum('question_weight') }} as double) as mission_score
+        questions_answered,
+        answered_weight,
+        weighted_points / answered_weight as mission_score
 
-    from mission_answers
-    group by wave_id, respondent_id, mission_id
+    from weighted_sums
 
 )
 

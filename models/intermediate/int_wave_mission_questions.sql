@@ -11,42 +11,44 @@
 -- answer): the mission's questionnaire as fielded, compared wave to wave for trend breaks.
 with
 
-scored_answers as (
+responses as (
 
     select
         wave_id,
-        question_code
-    from {{ ref('int_responses__scored') }}
-    where
-        points is not null
-        and {{ wave_predicate('wave_id') }}
+        question_code,
+        response_code
+    from {{ ref('stg_raw__responses') }}
+    where {{ wave_predicate('wave_id') }}
 
 ),
 
-mission_questions as (
+answer_points as (
 
     select
         mission_id,
-        question_code
-    from {{ ref('mission_questions') }}
+        question_code,
+        response_code
+    from {{ ref('int_codebook__answer_mission_points') }}
 
 ),
 
 fielded as (
 
     select
-        scored_answers.wave_id,
-        mission_questions.mission_id,
-        scored_answers.question_code,
+        responses.wave_id,
+        answer_points.mission_id,
+        responses.question_code,
         count(*) as counted_answers
 
-    from scored_answers
-    inner join mission_questions
-        on scored_answers.question_code = mission_questions.question_code
+    from responses
+    inner join answer_points
+        on
+            responses.question_code = answer_points.question_code
+            and responses.response_code = answer_points.response_code
     group by
-        scored_answers.wave_id,
-        mission_questions.mission_id,
-        scored_answers.question_code
+        responses.wave_id,
+        answer_points.mission_id,
+        responses.question_code
 
 )
 

@@ -1,0 +1,55 @@
+-- Every answer code that counts, for every mission its question scores, with the
+-- mission points it is worth (points x direction) and the question's weight: the whole
+-- scoring rule as one small lookup built from the codebook seeds.
+with
+
+questions as (
+
+    select
+        question_code,
+        scale_id
+    from {{ ref('questions') }}
+
+),
+
+scale_points as (
+
+    select
+        scale_id,
+        response_code,
+        points
+    from {{ ref('scale_points') }}
+    where points is not null
+
+),
+
+mission_questions as (
+
+    select
+        mission_id,
+        question_code,
+        question_weight,
+        direction
+    from {{ ref('mission_questions') }}
+
+),
+
+answer_points as (
+
+    select
+        mission_questions.mission_id,
+        questions.question_code,
+        scale_points.response_code,
+        mission_questions.question_weight,
+        -- adding 0.0 turns the -0.0 of a reversed "don't know" into 0.0
+        scale_points.points * mission_questions.direction + 0.0 as mission_points
+
+    from mission_questions
+    inner join questions
+        on mission_questions.question_code = questions.question_code
+    inner join scale_points
+        on questions.scale_id = scale_points.scale_id
+
+)
+
+select * from answer_points
