@@ -7,11 +7,21 @@ reader or a crash sees either the previous wave or the new one, never a mix.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
+
+PAUSE_HOOK = "LUI_TEST_PAUSE_BEFORE_COMMIT"
+"""Test-only: seconds to sleep inside the landing transaction, just before its commit.
+
+`replace_wave` prints `paused before commit` to stderr and sleeps, so a test can kill the
+process mid-load deterministically and check the warehouse keeps its previous state.
+"""
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -83,33 +93,62 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def latest_sha256(con: duckdb.DuckDBPyConnection, wave_id: str) -> str | None:
+    """The sha256 of the file the wave was last landed from (None: never landed)."""
+    ensure_schema(con)
+    row = con.execute(
+        "select file_sha256 from raw.landing_log where wave_id = ? order by landed_at desc limit 1",
+        [wave_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _unpivot(relation: str, question_codes: Sequence[str]) -> str:
+    """Long answers (respondent_id, question_code, response_code) of a wide relation.
+
+    UNPIVOT drops empty answers and keeps a respondent's answers together (respondent-major
+    order), which keeps `raw.responses` compact on disk.
+    """
+    if not question_codes:
+        return (
+            "select null::varchar as respondent_id, null::varchar as question_code, "
+            "null::integer as response_code where false"
+        )
+    columns = ", ".join(_quote(code) for code in question_codes)
+    return (
+        "select cast(respondent_id as varchar) as respondent_id, question_code, "
+        "cast(response_code as integer) as response_code "
+        f"from (unpivot (select respondent_id, {columns} from {relation}) on {columns} "
+        "into name question_code value response_code)"
+    )
+
+
+def _pause_before_commit() -> None:
+    seconds = os.environ.get(PAUSE_HOOK)
+    if seconds:
+        print("paused before commit", file=sys.stderr, flush=True)
+        time.sleep(float(seconds))
+
+
 def replace_wave(
     con: duckdb.DuckDBPyConnection,
-    wide_relation: str,
+    wide_relation: str | Sequence[str],
     question_codes: Sequence[str],
     record: LandingRecord,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[int, int]:
     """Replace one wave in the raw tables from a wide relation, atomically.
 
     `wide_relation` names a table or view visible to `con` with the wave-file columns
-    (respondent columns plus one column per question code). Empty answers are dropped
-    in the unpivot: `raw.responses` holds one row per answer given.
+    (respondent columns plus one column per question code), or a sequence of such names
+    holding consecutive chunks of the wave (`progress` is called with the share done after
+    each). Empty answers are dropped in the unpivot: `raw.responses` holds one row per answer
+    given. Everything happens in one transaction: on any error the previous state stays.
     Returns (respondents, answers) written.
     """
     ensure_schema(con)
     wave = record.wave_id
-    if question_codes:
-        unpivot = " union all ".join(
-            f"select respondent_id, '{code}' as question_code, "
-            f"cast({_quote(code)} as integer) as response_code "
-            f"from {wide_relation} where {_quote(code)} is not null"
-            for code in question_codes
-        )
-    else:
-        unpivot = (
-            "select null::varchar as respondent_id, null::varchar as question_code, "
-            "null::integer as response_code where false"
-        )
+    relations = [wide_relation] if isinstance(wide_relation, str) else list(wide_relation)
     con.execute("begin transaction")
     try:
         replaced = (
@@ -120,16 +159,19 @@ def replace_wave(
         )
         con.execute("delete from raw.responses where wave_id = ?", [wave])
         con.execute("delete from raw.respondents where wave_id = ?", [wave])
-        con.execute(
-            f"insert into raw.respondents select ? as wave_id, {RESPONDENT_SELECT} "
-            f"from {wide_relation}",
-            [wave],
-        )
-        con.execute(
-            "insert into raw.responses "
-            f"select ? as wave_id, respondent_id, question_code, response_code from ({unpivot})",
-            [wave],
-        )
+        for done, relation in enumerate(relations, start=1):
+            con.execute(
+                f"insert into raw.respondents select ? as wave_id, {RESPONDENT_SELECT} "
+                f"from {relation}",
+                [wave],
+            )
+            con.execute(
+                "insert into raw.responses select ? as wave_id, respondent_id, question_code, "
+                f"response_code from ({_unpivot(relation, question_codes)})",
+                [wave],
+            )
+            if progress:
+                progress(done / len(relations))
         respondents = con.execute(
             "select count(*) from raw.respondents where wave_id = ?", [wave]
         ).fetchone()[0]
@@ -152,6 +194,7 @@ def replace_wave(
                 replaced,
             ],
         )
+        _pause_before_commit()
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -1,0 +1,207 @@
+"""Validate a wave file (CSV, Parquet or SPSS .sav) and land it in the warehouse's raw schema.
+
+The file is read and checked by the Great Expectations suites in expectations/ before the
+warehouse is opened. A file that fails lands nothing: the command prints which expectations
+failed, with counts and example respondents, and keeps the full results (JSON and Data Docs
+HTML) under warehouse/validation/<wave>/. A file that passes replaces the wave in raw.respondents
+and raw.responses in one transaction, with a raw.landing_log row. Landing the file the wave was
+last landed from again changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from lui import codebook, raw
+from lui.errors import LuiError
+from lui.paths import warehouse_path
+from lui.progress import Steps
+from lui.validate import question_columns, validate_wave
+from lui.wavefile import WaveFile, read_wave_file
+
+LOAD_CHUNK_ROWS = 250_000
+
+
+@dataclass
+class LandingResult:
+    """What one `land_file` call did."""
+
+    wave_id: str
+    file_name: str
+    file_sha256: str
+    file_format: str
+    status: str  # "landed", "replaced" or "unchanged"
+    respondents: int
+    answers: int
+    questions: int
+    report_path: Path | None
+    seconds: float
+
+    @property
+    def changed(self) -> bool:
+        return self.status != "unchanged"
+
+    def __str__(self) -> str:
+        if self.status == "unchanged":
+            return (
+                f"wave {self.wave_id} unchanged: it was last landed from this very file "
+                f"({self.file_name}, sha256 {self.file_sha256[:12]})"
+            )
+        verb = "replaced" if self.status == "replaced" else "landed"
+        return (
+            f"wave {self.wave_id} {verb} from {self.file_name}: {self.respondents:,} respondents, "
+            f"{self.answers:,} answers to {self.questions} questions ({self.seconds:.1f} s)"
+        )
+
+
+def check_wave_id(wave_id: str) -> None:
+    if not codebook.is_wave_id(wave_id):
+        raise LuiError(f"wave id {wave_id!r} is not of the form YYYY-MM (e.g. 2022-08)")
+
+
+def connect_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing, or refuse plainly when another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as error:
+        message = str(error)
+        if "lock" in message.lower():
+            pid = re.search(r"PID (\d+)", message)
+            holder = f" (PID {pid.group(1)})" if pid else ""
+            raise LuiError(
+                f"the warehouse {path} is in use by another process{holder}: "
+                "try again when it has finished"
+            ) from error
+        raise LuiError(f"cannot open the warehouse {path}: {message.splitlines()[0]}") from error
+    except duckdb.Error as error:
+        raise LuiError(f"cannot open the warehouse {path}: {str(error).splitlines()[0]}") from error
+
+
+def _chunks(table: pa.Table, rows: int) -> list[pa.Table]:
+    if table.num_rows <= rows:
+        return [table]
+    return [table.slice(start, rows) for start in range(0, table.num_rows, rows)]
+
+
+def _write(
+    wave: WaveFile,
+    wave_id: str,
+    questions: list[str],
+    warehouse: Path,
+    report: str | None,
+    steps: Steps,
+) -> tuple[str, int, int]:
+    """Land a validated wave; returns (status, respondents, answers)."""
+    con = connect_warehouse(warehouse)
+    try:
+        if raw.latest_sha256(con, wave_id) == wave.sha256:
+            respondents, answers = con.execute(
+                "select respondents, answers from raw.landing_log where wave_id = ? "
+                "order by landed_at desc limit 1",
+                [wave_id],
+            ).fetchone()
+            return "unchanged", respondents, answers
+        replacing = (
+            con.execute(
+                "select count(*) from raw.respondents where wave_id = ?", [wave_id]
+            ).fetchone()[0]
+            > 0
+        )
+        # ~100 million short answer rows: dictionary compression stores them well and fast
+        # (FSST analysis would double the load time), and the order rows are stored in does
+        # not matter, so the insert may run on every core
+        con.execute("set disabled_compression_methods = 'fsst'")
+        con.execute("set preserve_insertion_order = false")
+        names = []
+        for index, chunk in enumerate(_chunks(wave.table, LOAD_CHUNK_ROWS)):
+            name = f"wave_chunk_{index}"
+            con.register(name, chunk)
+            names.append(name)
+        record = raw.LandingRecord(
+            wave_id=wave_id,
+            file_name=wave.path.name,
+            file_sha256=wave.sha256,
+            file_format=wave.format,
+            validation_outcome="passed",
+            validation_report=report,
+        )
+        respondents, answers = raw.replace_wave(
+            con, names, questions, record, progress=steps.step("loading")
+        )
+        return ("replaced" if replacing else "landed"), respondents, answers
+    finally:
+        con.close()
+
+
+def land_file(
+    path: Path | str,
+    wave_id: str,
+    warehouse: Path | None = None,
+    *,
+    progress: bool | None = False,
+    report_root: Path | None = None,
+) -> LandingResult:
+    """Validate the wave file at `path` and land it as wave `wave_id`.
+
+    `warehouse` defaults to lui.paths.warehouse_path(); the validation results go to
+    `report_root` (default: validation/ beside the warehouse). `progress`: True draws the
+    progress bar on stderr, None draws it when stderr is a terminal, False never.
+    Raises LuiError (and changes nothing) when the file cannot be read or fails the gate, or
+    when the warehouse is held by another process.
+    """
+    started = time.monotonic()
+    check_wave_id(wave_id)
+    warehouse = Path(warehouse or warehouse_path()).resolve()
+    report_root = report_root or warehouse.parent / "validation"
+    steps = Steps(3, enabled=progress)
+
+    wave = read_wave_file(path, progress=steps.step("reading"))
+    outcome = validate_wave(wave, wave_id, report_root, progress=steps.step("validating"))
+    if not outcome.success:
+        steps.finish()
+        raise LuiError(outcome.summary())
+    asked = {q.code for q in codebook.questions_for_wave(wave_id)}
+    questions = [c for c in question_columns(wave) if c in asked]
+    report = str(outcome.report_path) if outcome.report_path else None
+    status, respondents, answers = _write(wave, wave_id, questions, warehouse, report, steps)
+    steps.finish()
+    return LandingResult(
+        wave_id=wave_id,
+        file_name=wave.path.name,
+        file_sha256=wave.sha256,
+        file_format=wave.format,
+        status=status,
+        respondents=respondents,
+        answers=answers,
+        questions=len(questions),
+        report_path=outcome.report_path,
+        seconds=time.monotonic() - started,
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file", type=Path, metavar="FILE", help="the wave file (.csv, .parquet or .sav)"
+    )
+    parser.add_argument("--wave", required=True, help="wave id YYYY-MM, the month fieldwork began")
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="warehouse file (default: $LUI_WAREHOUSE or warehouse/levelling_up.duckdb)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    result = land_file(args.file, args.wave, args.warehouse, progress=False if args.quiet else None)
+    print(result)
+    return 0

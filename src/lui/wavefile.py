@@ -1,0 +1,403 @@
+"""Reading the wave file fieldwork delivers (CSV, Parquet or SPSS `.sav`) into one Arrow table.
+
+Reading never decides whether the data is good; that is the gate's job (`lui.validate`). It
+only refuses what cannot be read at all (missing, empty, truncated, wrong delimiter or
+encoding) with a `LuiError`, and brings the columns to the types the wave format promises:
+
+- respondent_id and the text columns as text; weight as a number; interview_date as a date;
+- imd_quintile and every other column (the questions) as whole numbers.
+
+A column that cannot be brought to its type is left as it was read and its offending values
+are kept in `WaveFile.type_problems`, so the gate can fail it with examples.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lui.errors import LuiError
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".sav": "sav"}
+
+# The type each wave-file column must have (anything not listed is a question: "integer").
+TEXT, NUMBER, INTEGER, DATE = "text", "number", "integer", "date"
+COLUMN_TYPES: dict[str, str] = {
+    "respondent_id": TEXT,
+    "weight": NUMBER,
+    "interview_date": DATE,
+    "la_code": TEXT,
+    "imd_quintile": INTEGER,
+    "urban_rural": TEXT,
+    "supergroup": TEXT,
+    "age_band": TEXT,
+    "gender": TEXT,
+}
+EXAMPLES = 5
+
+Progress = Callable[[float], None]
+"""Called with the share (0..1) of the file read so far."""
+
+
+def _no_progress(_share: float) -> None:
+    return None
+
+
+@dataclass
+class TypeProblem:
+    """Values of one column that are not of the column's type."""
+
+    column: str
+    expected: str
+    found: str
+    count: int
+    examples: list[tuple[str, str]]  # (respondent_id, value)
+
+
+@dataclass
+class WaveFile:
+    path: Path
+    format: str
+    sha256: str
+    table: pa.Table
+    type_problems: dict[str, TypeProblem] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+    @property
+    def columns(self) -> list[str]:
+        return self.table.column_names
+
+
+def expected_type(column: str) -> str:
+    return COLUMN_TYPES.get(column, INTEGER)
+
+
+def type_name(arrow_type: pa.DataType) -> str:
+    """The wave-format name of an Arrow type: text, number, integer, date, ..."""
+    if pa.types.is_dictionary(arrow_type):
+        return type_name(arrow_type.value_type)
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return TEXT
+    if pa.types.is_integer(arrow_type):
+        return INTEGER
+    if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        return NUMBER
+    if pa.types.is_date(arrow_type):
+        return DATE
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamp"
+    if pa.types.is_boolean(arrow_type):
+        return "boolean"
+    if pa.types.is_null(arrow_type):
+        return "empty"
+    return str(arrow_type)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_wave_file(path: Path | str, progress: Progress | None = None) -> WaveFile:
+    """Read a wave file and bring its columns to the wave format's types.
+
+    Raises LuiError when the file cannot be read at all.
+    """
+    path = Path(path)
+    progress = progress or _no_progress
+    if not path.exists():
+        raise LuiError(f"file not found: {path}")
+    if not path.is_file():
+        raise LuiError(f"not a file: {path}")
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise LuiError(
+            f"cannot tell the format of {path.name}: expected a .csv, .parquet or .sav file"
+        )
+    if path.stat().st_size == 0:
+        raise LuiError(f"file is empty: {path}")
+    reader = {"csv": _read_csv, "parquet": _read_parquet, "sav": _read_sav}[fmt]
+    table = reader(path, progress)
+    duplicates = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
+    if duplicates:
+        raise LuiError(f"{path.name}: column names repeated: {', '.join(duplicates)}")
+    table, problems = normalise(table)
+    progress(1.0)
+    return WaveFile(path, fmt, sha256_of(path), table, problems)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+class _CountingReader(io.RawIOBase):
+    """A binary file that reports how far it has been read."""
+
+    def __init__(self, path: Path, progress: Progress) -> None:
+        self._handle = path.open("rb")
+        self._size = max(path.stat().st_size, 1)
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        count = self._handle.readinto(buffer)
+        self._progress(min(self._handle.tell() / self._size, 1.0) * 0.95)
+        return count
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open("rb") as handle:
+        start = handle.read(4096)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in start:
+        raise LuiError(f"{path.name} is UTF-16 text: save it as UTF-8 CSV")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            header = next(csv.reader(handle), [])
+        except UnicodeDecodeError as error:
+            raise _not_utf8(path) from error
+        except csv.Error as error:
+            raise LuiError(f"{path.name}: cannot read the CSV header: {error}") from error
+    if not header or all(not name.strip() for name in header):
+        raise LuiError(f"{path.name}: the first line is empty; expected the column names")
+    if len(header) == 1:
+        for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if delimiter in header[0]:
+                raise LuiError(
+                    f"{path.name} is delimited by {name}, not commas: save it as comma-separated"
+                )
+    return header
+
+
+def _not_utf8(path: Path) -> LuiError:
+    return LuiError(f"{path.name} is not UTF-8 text (wrong encoding?): save it as UTF-8 CSV")
+
+
+def _read_csv(path: Path, progress: Progress) -> pa.Table:
+    import pyarrow.csv as pcsv
+
+    header = _csv_header(path)
+    read_options = pcsv.ReadOptions(column_names=header, skip_rows=1, block_size=8 << 20)
+    convert_options = pcsv.ConvertOptions(
+        column_types={name: pa.string() for name in header},
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+    source = _CountingReader(path, progress)
+    try:
+        reader = pcsv.open_csv(
+            source,
+            read_options=read_options,
+            parse_options=pcsv.ParseOptions(delimiter=","),
+            convert_options=convert_options,
+        )
+        batches = list(reader)
+        schema = reader.schema
+    except pa.ArrowInvalid as error:
+        message = str(error)
+        if "UTF8" in message or "UTF-8" in message:
+            raise _not_utf8(path) from error
+        detail = message.splitlines()[0].removeprefix("CSV parse error: ")
+        detail = detail if len(detail) <= 100 else detail[:97] + "..."
+        raise LuiError(f"{path.name} is not a well-formed CSV file: {detail}") from error
+    finally:
+        source.close()
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet and SPSS
+# --------------------------------------------------------------------------------------------
+def _read_parquet(path: Path, progress: Progress) -> pa.Table:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        groups = parquet.metadata.num_row_groups
+        tables = []
+        for index in range(groups):
+            tables.append(parquet.read_row_group(index))
+            progress((index + 1) / max(groups, 1) * 0.95)
+        table = pa.concat_tables(tables) if tables else parquet.schema_arrow.empty_table()
+    except (pa.ArrowException, OSError) as error:
+        detail = str(error).splitlines()[0]
+        raise LuiError(
+            f"{path.name} is not a readable Parquet file (truncated or corrupt?): {detail}"
+        ) from error
+    return table
+
+
+def _read_sav(path: Path, progress: Progress) -> pa.Table:
+    import pyreadstat
+
+    try:
+        _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+        total = max(int(meta.number_rows or 0), 1)
+        tables: list[pa.Table] = []
+        done = 0
+        for frame, _meta in pyreadstat.read_file_in_chunks(
+            pyreadstat.read_sav, str(path), chunksize=200_000, apply_value_formats=False
+        ):
+            tables.append(pa.Table.from_pandas(frame, preserve_index=False))
+            done += len(frame)
+            progress(min(done / total, 1.0) * 0.95)
+    except Exception as error:  # pyreadstat raises its own and plain exceptions
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise LuiError(
+            f"{path.name} is not a readable SPSS .sav file (truncated or corrupt?): {detail}"
+        ) from error
+    if not tables:
+        return pa.table({name: pa.array([], pa.string()) for name in meta.column_names})
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+# --------------------------------------------------------------------------------------------
+# Bringing columns to their types
+# --------------------------------------------------------------------------------------------
+class _NotConvertible(Exception):
+    pass
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_floating(column.type):
+        # ids stored as numbers (SPSS): 1001.0 -> "1001"
+        whole = pc.equal(pc.floor(column), column)
+        if pc.all(pc.or_kleene(whole, pc.is_null(column))).as_py():
+            column = column.cast(pa.int64())
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        if type_name(column.type) not in (INTEGER, "empty"):
+            raise _NotConvertible
+        column = column.cast(pa.string())
+    # an empty string is no value (SPSS writes "" for a missing text)
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+
+
+def _as_number(column: pa.ChunkedArray, whole: bool) -> pa.ChunkedArray:
+    kind = type_name(column.type)
+    if kind == TEXT:
+        column = _as_text(column)
+        try:
+            column = pc.cast(pc.utf8_trim_whitespace(column), pa.float64())
+        except pa.ArrowInvalid as error:
+            raise _NotConvertible from error
+        kind = NUMBER
+    if kind == "empty":
+        return column.cast(pa.int32() if whole else pa.float64())
+    if kind == INTEGER:
+        return column if whole else column.cast(pa.float64())
+    if kind != NUMBER:
+        raise _NotConvertible
+    if not whole:
+        return column.cast(pa.float64())
+    is_whole = pc.or_kleene(pc.equal(pc.floor(column), column), pc.is_null(column))
+    if not pc.all(is_whole).as_py():
+        raise _NotConvertible
+    try:
+        return column.cast(pa.int32())
+    except pa.ArrowInvalid as error:  # out of range
+        raise _NotConvertible from error
+
+
+def _as_date(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    kind = type_name(column.type)
+    if kind == DATE:
+        return column.cast(pa.date32())
+    if kind == "timestamp":
+        return column.cast(pa.timestamp("s")).cast(pa.date32())
+    if kind == "empty":
+        return column.cast(pa.date32())
+    if kind != TEXT:
+        raise _NotConvertible
+    column = pc.utf8_trim_whitespace(_as_text(column))
+    try:
+        return pc.strptime(column, format="%Y-%m-%d", unit="s").cast(pa.date32())
+    except pa.ArrowInvalid as error:
+        raise _NotConvertible from error
+
+
+def _convert(column: pa.ChunkedArray, expected: str) -> pa.ChunkedArray:
+    if expected == TEXT:
+        return _as_text(column)
+    if expected == DATE:
+        return _as_date(column)
+    return _as_number(column, whole=expected == INTEGER)
+
+
+def _bad_values(table: pa.Table, name: str, expected: str) -> tuple[int, list[tuple[str, str]]]:
+    """Count and examples of the values of `name` that are not of type `expected`."""
+    import pandas as pd
+
+    column = table.column(name)
+    kind = type_name(column.type)
+    values = column.to_pandas()
+    present = values.notna()
+    if kind == TEXT:
+        text = values.astype("string").str.strip()
+        present &= text.fillna("") != ""
+        if expected == DATE:
+            bad = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").isna()
+        elif expected in (NUMBER, INTEGER):
+            number = pd.to_numeric(text, errors="coerce")
+            bad = number.isna() | ((number % 1 != 0) if expected == INTEGER else False)
+        else:
+            bad = pd.Series(False, index=values.index)
+    elif kind == NUMBER and expected == INTEGER:
+        number = values.astype("float64")
+        bad = (number % 1 != 0) | (number.abs() > 2**31 - 1)
+    else:
+        bad = pd.Series(True, index=values.index)
+    rows = np.flatnonzero((present & bad).to_numpy(dtype=bool))
+    ids = (
+        table.column("respondent_id").to_pandas()
+        if "respondent_id" in table.column_names and name != "respondent_id"
+        else None
+    )
+    examples = [
+        (str(ids.iloc[i]) if ids is not None else f"row {i + 1}", str(values.iloc[i]))
+        for i in rows[:EXAMPLES]
+    ]
+    return len(rows), examples
+
+
+def normalise(table: pa.Table) -> tuple[pa.Table, dict[str, TypeProblem]]:
+    """Bring every column to its wave-format type; report the columns that will not go."""
+    problems: dict[str, TypeProblem] = {}
+    # respondent_id first, so the examples of the other columns can name respondents
+    order = sorted(range(table.num_columns), key=lambda i: table.column_names[i] != "respondent_id")
+    for index in order:
+        name = table.column_names[index]
+        expected = expected_type(name)
+        column = table.column(index)
+        try:
+            if column.null_count == len(column):  # nothing in it (or no rows): any type will do
+                column = pa.chunked_array([pa.nulls(len(column))])
+            converted = _convert(column, expected)
+        except _NotConvertible:
+            count, examples = _bad_values(table, name, expected)
+            problems[name] = TypeProblem(
+                name, expected, type_name(table.column(index).type), count, examples
+            )
+            continue
+        table = table.set_column(index, pa.field(name, converted.type), converted)
+    return table, problems
