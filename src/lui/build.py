@@ -95,8 +95,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    scope = f"wave {args.wave}" if args.wave else "every landed wave"
-    print(f"lui build: dbt build for {scope} on {warehouse_path()}", flush=True)
+    warehouse = warehouse_path()
+    waves = check_wave(args.wave, warehouse)
+    scope = f"wave {args.wave}" if args.wave else f"every landed wave ({', '.join(waves)})"
+    print(f"lui build: dbt build for {scope} on {warehouse}", flush=True)
     result = build(args.wave, publish_marts=not args.no_publish)
     if result is None:
         print("lui build: build passed; not published (--no-publish)")

@@ -70,8 +70,8 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_build_refuses_a_malformed_wave(capsys: pytest.CaptureFixture[str], paths) -> None:
-    code, _, err = lui(capsys, "build", "--wave", "2024-13")
-    assert code == 2
+    code, out, err = lui(capsys, "build", "--wave", "2024-13")
+    assert (code, out) == (2, "")
     assert "lui build: error: wave id '2024-13' is not of the form YYYY-MM" in err
     assert not paths[0].exists()
 
@@ -88,8 +88,8 @@ def test_build_refuses_a_wave_that_is_not_landed(capsys: pytest.CaptureFixture[s
     land(warehouse, "2022-02", make_wave("2022-02", 60, 1))
     land(warehouse, "2022-08", make_wave("2022-08", 60, 2))
     before = warehouse.read_bytes()
-    code, _, err = lui(capsys, "build", "--wave", "2024-02")
-    assert code == 2
+    code, out, err = lui(capsys, "build", "--wave", "2024-02")
+    assert (code, out) == (2, "")
     assert "wave 2024-02 is not landed; landed waves: 2022-02, 2022-08" in err
     assert warehouse.read_bytes() == before
     assert not marts.exists()
