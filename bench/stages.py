@@ -1,0 +1,168 @@
+"""One benchmark stage per process, so each stage's peak memory is its own.
+
+`python bench/stages.py STAGE JSON_ARGS` runs the stage and prints one JSON line:
+{"seconds": wall time, "peak_rss_mb": peak resident memory of this process and of every
+child it waited for (dbt runs in a child), ...stage-specific results}.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+BENCH_DIR = Path(__file__).resolve().parent
+FLOOR_SQL = (BENCH_DIR / "floor.sql").read_text()
+INDEX_KEYS = ["wave_id", "breakdown", "group_label", "mission_id"]
+
+
+def generate(out: str, wave: str, respondents: int, seed: int) -> dict:
+    from lui.generate import write_wave
+
+    write_wave(Path(out), wave, respondents, seed)
+    return {"file_mb": Path(out).stat().st_size / 2**20}
+
+
+def land(file: str, wave: str, warehouse: str) -> dict:
+    from lui.land import land_file
+
+    result = land_file(file, wave, Path(warehouse))
+    return {"respondents": result.respondents, "answers": result.answers, "status": result.status}
+
+
+def build(wave: str, warehouse: str) -> dict:
+    from lui.dbt import dbt_build
+
+    dbt_build(wave, warehouse=Path(warehouse))
+    return {}
+
+
+def dbt_startup(warehouse: str) -> dict:
+    """dbt's fixed cost: parse, connect and run the smallest model (dim_mission)."""
+    from lui.dbt import dbt_build
+
+    dbt_build(warehouse=Path(warehouse), extra=["--select", "dim_mission"])
+    return {}
+
+
+def publish(warehouse: str, marts: str) -> dict:
+    from lui.publish import publish as publish_marts
+
+    publish_marts(Path(warehouse), Path(marts))
+    return {}
+
+
+def _mart(warehouse: str, wave: str) -> pd.DataFrame:
+    with duckdb.connect(warehouse, read_only=True) as con:
+        return con.execute("select * from marts.fct_mission_index where wave_id = ?", [wave]).df()
+
+
+def _agreement(computed: pd.DataFrame, warehouse: str, wave: str) -> dict:
+    """Largest differences between a baseline and the mart (non-suppressed cells)."""
+    mart = _mart(warehouse, wave)
+    computed = computed.assign(mission_id=computed.mission_id.astype(int))
+    merged = mart.merge(computed, on=INDEX_KEYS, suffixes=("", "_baseline"), validate="one_to_one")
+    shown = merged[~merged.suppressed]
+    return {
+        "rows_compared": int(len(merged)),
+        "rows_missing": int(len(mart) - len(merged)),
+        "max_abs_diff_index": float((shown.index_score - shown.index_score_baseline).abs().max()),
+        "max_abs_diff_se": float(
+            (shown.standard_error - shown.standard_error_baseline).abs().max()
+        ),
+        "max_rel_diff_weighted_base": float(
+            ((merged.weighted_base - merged.weighted_base_baseline) / merged.weighted_base)
+            .abs()
+            .max()
+        ),
+        "bases_equal": bool((merged.unweighted_base == merged.unweighted_base_baseline).all()),
+    }
+
+
+def sql_floor(wave: str, warehouse: str) -> dict:
+    with duckdb.connect(warehouse, read_only=True) as con:
+        started = time.perf_counter()
+        computed = con.execute(FLOOR_SQL, {"wave": wave}).df()
+        seconds = time.perf_counter() - started
+    return {"query_seconds": seconds, **_agreement(computed, warehouse, wave)}
+
+
+def pandas_baseline(wave: str, warehouse: str) -> dict:
+    from lui import pandas_index
+
+    started = time.perf_counter()
+    with duckdb.connect(warehouse, read_only=True) as con:
+        respondents = con.execute("select * from raw.respondents where wave_id = ?", [wave]).df()
+        responses = con.execute("select * from raw.responses where wave_id = ?", [wave]).df()
+    computed = pandas_index.mission_index(respondents, responses)
+    seconds = time.perf_counter() - started
+    return {"compute_seconds": seconds, **_agreement(computed, warehouse, wave)}
+
+
+def app_queries(marts: str, repeats: int = 5) -> dict:
+    """Median time of each query the app's pages run, uncached, on the published copy."""
+    sys.path.insert(0, str(BENCH_DIR.parent / "streamlit_app"))
+    import os
+
+    os.environ["LUI_MARTS"] = marts
+    import data  # the app's data module: every query the pages run
+
+    copy = data.published()
+    waves = data.waves.__wrapped__(copy)
+    latest = str(waves.wave_id.max())
+    regions = data.groups.__wrapped__(copy, "region")
+    calls: dict[str, Callable[[], object]] = {
+        "waves": lambda: data.waves.__wrapped__(copy),
+        "missions": lambda: data.missions.__wrapped__(copy),
+        "breakdowns": lambda: data.breakdowns.__wrapped__(copy),
+        "groups(region)": lambda: data.groups.__wrapped__(copy, "region"),
+        "mission_trends(region, 4 groups)": lambda: data.mission_trends.__wrapped__(
+            copy, "region", tuple(regions[:4])
+        ),
+        "scorecard(region)": lambda: data.scorecard.__wrapped__(copy, "region", regions[0]),
+        "breakdown_index(supergroup)": lambda: data.breakdown_index.__wrapped__(
+            copy, "supergroup", latest
+        ),
+        "priorities(region)": lambda: data.priorities.__wrapped__(copy, "region", latest),
+        "landings": lambda: data.landings.__wrapped__(copy),
+    }
+    timings = {}
+    for name, call in calls.items():
+        runs = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            call()
+            runs.append(time.perf_counter() - started)
+        timings[name] = statistics.median(runs)
+    return {"query_seconds": timings, "waves_published": int(len(waves))}
+
+
+STAGES: dict[str, Callable[..., dict]] = {
+    f.__name__: f
+    for f in (generate, land, build, dbt_startup, publish, sql_floor, pandas_baseline, app_queries)
+}
+
+
+def main() -> None:
+    stage, arguments = sys.argv[1], json.loads(sys.argv[2])
+    started = time.perf_counter()
+    result = STAGES[stage](**arguments)
+    seconds = time.perf_counter() - started
+    peak_kb = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_kb / 1024, **result}, default=float))
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()
