@@ -324,11 +324,7 @@ def trend_chart(
         alt.Tooltip("low_base:N", title="Low base"),
         alt.Tooltip("suppressed:N", title="Suppressed"),
     ]
-    band = (
-        alt.Chart()
-        .mark_area(opacity=0.18)
-        .encode(x, y="ci_low:Q", y2="ci_high:Q", color=colour.legend(None))
-    )
+    band = alt.Chart().mark_area(opacity=0.18).encode(x, y="ci_low:Q", y2="ci_high:Q", color=colour)
     line = alt.Chart().mark_line(invalid="break-paths-show-domains").encode(x, y, color=colour)
     points = (
         alt.Chart().mark_point(filled=True, size=35).encode(x, y, color=colour, tooltip=tooltip)
@@ -370,7 +366,7 @@ def trend_chart(
             columns=3,
         )
         .resolve_scale(y="independent")
-        .configure_legend(orient="top")
+        .configure_legend(orient="top", symbolOpacity=1, symbolType="stroke", symbolStrokeWidth=3)
     )
 
 
@@ -395,7 +391,12 @@ def scorecard_chart(frame: pd.DataFrame) -> alt.LayerChart:
             "unweighted_base",
         ]
     ]
-    y = alt.Y("mission_name:N", sort=list(frame["mission_name"]), title=None)
+    y = alt.Y(
+        "mission_name:N",
+        sort=list(frame["mission_name"]),
+        title=None,
+        axis=alt.Axis(labelLimit=240, labelOverlap=False),
+    )
     colour = alt.Color(
         "movement:N",
         title="Since previous wave",
@@ -425,7 +426,7 @@ def scorecard_chart(frame: pd.DataFrame) -> alt.LayerChart:
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#bbb").encode(x="x:Q")
     return (
         alt.layer(zero, alt.layer(bars, dots, data=plot))
-        .properties(height=28 * len(plot) + 40)
+        .properties(height=30 * len(plot) + 20)
         .configure_legend(orient="top")
     )
 

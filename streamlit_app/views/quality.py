@@ -50,11 +50,11 @@ st.dataframe(
     column_config={
         "wave_id": "Wave",
         "fieldwork": "Fieldwork",
-        "respondents": st.column_config.NumberColumn("Respondents", format="%d"),
-        "weighted_base": st.column_config.NumberColumn("Weighted base", format="%d"),
-        "effective_base": st.column_config.NumberColumn("Effective base", format="%d"),
+        "respondents": st.column_config.NumberColumn("Respondents", format="localized"),
+        "weighted_base": st.column_config.NumberColumn("Weighted base", format="localized"),
+        "effective_base": st.column_config.NumberColumn("Effective base", format="localized"),
         "design_effect": st.column_config.NumberColumn("Design effect", format="%.2f"),
-        "answers": st.column_config.NumberColumn("Answers", format="%d"),
+        "answers": st.column_config.NumberColumn("Answers", format="localized"),
         "validation_outcome": "Validation",
         "landed_at": st.column_config.DatetimeColumn("Landed (UTC)"),
         "source_file": "Source file",
@@ -77,9 +77,9 @@ st.dataframe(
         "file_name": "File",
         "file_format": "Format",
         "file_sha256": "SHA-256",
-        "respondents": st.column_config.NumberColumn("Respondents", format="%d"),
-        "answers": st.column_config.NumberColumn("Answers", format="%d"),
-        "questions": st.column_config.NumberColumn("Questions", format="%d"),
+        "respondents": st.column_config.NumberColumn("Respondents", format="localized"),
+        "answers": st.column_config.NumberColumn("Answers", format="localized"),
+        "questions": st.column_config.NumberColumn("Questions", format="localized"),
         "validation_outcome": "Validation",
         "validation_report": "Validation report",
         "replaced_previous": "Replaced earlier landing",
@@ -92,6 +92,7 @@ st.markdown(f"File: `{marts.path}` ({marts.size / 1e6:.1f} MB), opened read-only
 if not publication.empty:
     row = publication.iloc[0]
     st.markdown(
-        f"Published at {row['published_at']} UTC from `{row['source_warehouse']}`; "
+        f"Published at {row['published_at']:%Y-%m-%d %H:%M:%S} UTC from "
+        f"`{row['source_warehouse']}`; "
         f"waves: {', '.join(row['waves'])}."
     )

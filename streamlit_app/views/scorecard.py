@@ -97,13 +97,14 @@ table = card.assign(
 st.dataframe(
     table,
     hide_index=True,
+    height="content",
     column_config={
         "mission_name": "Mission",
         "index": st.column_config.NumberColumn("Index", format="%.1f"),
         "ci_low": st.column_config.NumberColumn("95% low", format="%.1f"),
         "ci_high": st.column_config.NumberColumn("95% high", format="%.1f"),
-        "unweighted_base": st.column_config.NumberColumn("Base (n)", format="%d"),
-        "effective_base": st.column_config.NumberColumn("Effective base", format="%d"),
+        "unweighted_base": st.column_config.NumberColumn("Base (n)", format="localized"),
+        "effective_base": st.column_config.NumberColumn("Effective base", format="localized"),
         "vs_rest": "vs rest of sample",
         "change_vs_previous": st.column_config.NumberColumn(
             f"Change vs {card['previous_wave_id'].iloc[0] or 'previous'}", format="%.1f"
