@@ -69,8 +69,7 @@ def demo_marts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = folder / "levelling_up.duckdb"
     for wave_id in DEMO_WAVES:
         land(warehouse, wave_id, generate_frame(wave_id, DEMO_RESPONDENTS, seed=1))
-    # dbt's unit tests are the warehouse tests' business; data tests still gate the marts
-    dbt_build(warehouse=warehouse, extra=("--exclude-resource-type", "unit_test"))
+    dbt_build(warehouse=warehouse)
     return publish(warehouse, folder / "published.duckdb").path
 
 
