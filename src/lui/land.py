@@ -133,9 +133,16 @@ def _write(
             validation_outcome="passed",
             validation_report=report,
         )
-        respondents, answers = raw.replace_wave(
-            con, names, questions, record, progress=steps.step("loading")
-        )
+        try:
+            respondents, answers = raw.replace_wave(
+                con, names, questions, record, progress=steps.step("loading")
+            )
+        except duckdb.Error as error:
+            detail = str(error).splitlines()[0]
+            raise LuiError(
+                f"could not write wave {wave_id} to the warehouse ({detail}); "
+                "the warehouse is left as it was"
+            ) from error
         return ("replaced" if replacing else "landed"), respondents, answers
     finally:
         con.close()
