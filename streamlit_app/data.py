@@ -18,18 +18,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import streamlit as st
+from lui.codebook import BREAKDOWNS
 from lui.paths import marts_path
 
-BREAKDOWN_ORDER: tuple[str, ...] = (
-    "all",
-    "nation",
-    "region",
-    "supergroup",
-    "imd_quintile",
-    "urban_rural",
-    "age_band",
-    "gender",
-)
+BREAKDOWN_ORDER: tuple[str, ...] = ("all", *BREAKDOWNS)
 BREAKDOWN_LABELS: dict[str, str] = {
     "all": "All UK",
     "nation": "Nation",

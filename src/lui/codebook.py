@@ -27,6 +27,16 @@ RESPONDENT_COLUMNS: tuple[str, ...] = (
     "age_band",
     "gender",
 )
+# The breakdowns reported beside the UK total (dbt var `breakdowns` in dbt_project.yml).
+BREAKDOWNS: tuple[str, ...] = (
+    "nation",
+    "region",
+    "supergroup",
+    "imd_quintile",
+    "urban_rural",
+    "age_band",
+    "gender",
+)
 URBAN_RURAL = ("Urban", "Rural")
 AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65+")
 GENDERS = ("Male", "Female", "Other")

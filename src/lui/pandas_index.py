@@ -13,15 +13,7 @@ import pandas as pd
 
 from lui import codebook
 
-BREAKDOWNS: tuple[str, ...] = (
-    "nation",
-    "region",
-    "supergroup",
-    "imd_quintile",
-    "urban_rural",
-    "age_band",
-    "gender",
-)
+BREAKDOWNS = codebook.BREAKDOWNS
 
 
 def points_table() -> pd.DataFrame:

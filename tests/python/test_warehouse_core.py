@@ -370,3 +370,12 @@ def test_answer_code_undefined_by_its_scale_fails_the_build(tmp_path):
     with pytest.raises(LuiError) as failure:
         dbt_build(warehouse=warehouse)
     assert "answer_code_defined_by_scale_stg_raw__responses" in str(failure.value)
+
+
+def test_python_and_dbt_agree_on_the_breakdowns():
+    import yaml
+
+    from lui.paths import PROJECT_ROOT
+
+    project = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())
+    assert tuple(project["vars"]["breakdowns"]) == codebook.BREAKDOWNS
