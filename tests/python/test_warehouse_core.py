@@ -379,3 +379,32 @@ def test_python_and_dbt_agree_on_the_breakdowns():
 
     project = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())
     assert tuple(project["vars"]["breakdowns"]) == codebook.BREAKDOWNS
+
+
+def test_every_model_and_column_is_described_in_yaml(built_warehouse):
+    import yaml
+
+    from lui.paths import PROJECT_ROOT
+
+    described: dict[str, tuple[str | None, dict[str, str | None]]] = {}
+    for path in (PROJECT_ROOT / "models").rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models") or []:
+            columns = {c["name"]: c.get("description") for c in model.get("columns", [])}
+            described[model["name"]] = (model.get("description"), columns)
+    models = sorted(p.stem for p in (PROJECT_ROOT / "models").rglob("*.sql"))
+    assert models and set(models) <= set(described), set(models) - set(described)
+    with duckdb.connect(str(built_warehouse), read_only=True) as con:
+        for name in models:
+            description, columns = described[name]
+            assert description, f"{name} has no description"
+            built = [
+                row[0]
+                for row in con.execute(
+                    "select column_name from information_schema.columns where table_name = ? "
+                    "and table_schema in ('staging', 'intermediate', 'marts')",
+                    [name],
+                ).fetchall()
+            ]
+            assert built, f"{name} was not built"
+            assert [c for c in built if not columns.get(c)] == [], f"{name}: undocumented columns"
+            assert [c for c in columns if c not in built] == [], f"{name}: stale column docs"
