@@ -1,15 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='wave_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
-
 -- A respondent's score on a mission: the weighted average of the points of the mission's
 -- questions they answered (direction applied), weights renormalised over the questions
 -- answered. No counted answer on a mission: no row, so outside that mission's base.
+-- A view: its 12 rows a respondent are aggregated straight into cell moments downstream,
+-- never written out (at a million respondents, writing them cost more than computing them).
 with
 
 responses as (
@@ -20,7 +13,6 @@ responses as (
         question_code,
         response_code
     from {{ ref('stg_raw__responses') }}
-    where {{ wave_predicate('wave_id') }}
 
 ),
 

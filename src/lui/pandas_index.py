@@ -41,12 +41,18 @@ def respondent_scores(responses: pd.DataFrame) -> pd.DataFrame:
     `responses` is long (wave_id, respondent_id, question_code, response_code), one row per
     answer given. Weights are renormalised over the questions each respondent answered.
     """
-    scored = responses.merge(points_table(), on=["question_code", "response_code"])
-    scored = scored.merge(mission_weights(), on="question_code")
-    scored["wp"] = scored["points"] * scored["direction"] * scored["question_weight"]
-    sums = scored.groupby(["wave_id", "respondent_id", "mission_id"], as_index=False)[
-        ["wp", "question_weight"]
-    ].sum()
+    lookup = points_table().merge(mission_weights(), on="question_code")
+    # a categorical key (as large answer tables are read) must meet a key of the same dtype
+    lookup["question_code"] = lookup["question_code"].astype(responses["question_code"].dtype)
+    lookup["response_code"] = lookup["response_code"].astype(responses["response_code"].dtype)
+    lookup["wp"] = lookup["points"] * lookup["direction"] * lookup["question_weight"]
+    scored = responses.merge(
+        lookup[["question_code", "response_code", "mission_id", "wp", "question_weight"]],
+        on=["question_code", "response_code"],
+    )
+    sums = scored.groupby(
+        ["wave_id", "respondent_id", "mission_id"], as_index=False, observed=True
+    )[["wp", "question_weight"]].sum()
     sums["score"] = sums["wp"] / sums["question_weight"]
     return sums[["wave_id", "respondent_id", "mission_id", "score"]]
 
@@ -63,7 +69,7 @@ def with_geography(respondents: pd.DataFrame) -> pd.DataFrame:
 def weighted_stats(frame: pd.DataFrame, keys: list[str], value: str = "score") -> pd.DataFrame:
     """n, sum w, effective base, weighted mean and Taylor SE per group of `keys`."""
     f = frame.assign(w2=frame["weight"] ** 2, wy=frame["weight"] * frame[value])
-    g = f.groupby(keys, as_index=False).agg(
+    g = f.groupby(keys, as_index=False, observed=True).agg(
         unweighted_base=(value, "size"),
         weighted_base=("weight", "sum"),
         sum_w2=("w2", "sum"),
@@ -72,7 +78,7 @@ def weighted_stats(frame: pd.DataFrame, keys: list[str], value: str = "score") -
     g["index_score"] = g["sum_wy"] / g["weighted_base"]
     f = f.merge(g[[*keys, "index_score"]], on=keys)
     f["resid"] = f["w2"] * (f[value] - f["index_score"]) ** 2
-    ss = f.groupby(keys, as_index=False)["resid"].sum()
+    ss = f.groupby(keys, as_index=False, observed=True)["resid"].sum()
     g = g.merge(ss, on=keys)
     n = g["unweighted_base"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
