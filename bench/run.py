@@ -65,6 +65,7 @@ def bench_size(work: Path, respondents: int, wave: str, seed: int) -> dict:
     # the first build of a warehouse creates every table; a wave's build is the second
     stage("build", wave=wave, warehouse=warehouse)
     results["build"] = stage("build", wave=wave, warehouse=warehouse)
+    results["build_index_path"] = stage("build_index_path", wave=wave, warehouse=warehouse)
     results["dbt_startup"] = stage("dbt_startup", warehouse=warehouse)
     results["publish"] = stage("publish", warehouse=warehouse, marts=marts)
     results["sql_floor"] = stage("sql_floor", wave=wave, warehouse=warehouse)
@@ -86,6 +87,10 @@ def bench_history(work: Path, waves: int, respondents: int) -> dict:
         wave_file = str(folder / f"wave-{wave}.parquet")
         stage("generate", out=wave_file, wave=wave, respondents=respondents, seed=number + 1)
         stage("land", file=wave_file, wave=wave, warehouse=warehouse)
+        if number == 0:
+            # the first build creates every table; like the sizes above, the first wave's
+            # figure is its second, incremental build, the kind every later wave gets
+            stage("build", wave=wave, warehouse=warehouse)
         builds.append(stage("build", wave=wave, warehouse=warehouse)["seconds"])
     stage("publish", warehouse=warehouse, marts=marts)
     app = stage("app_queries", marts=marts)
@@ -102,10 +107,17 @@ def evaluate(sizes: list[dict], history: dict | None) -> dict:
             size["sql_floor"]["query_seconds"],
             size["dbt_startup"]["seconds"],
         )
+        limit = TARGETS["build_vs_floor_ratio"] * floor + startup
         checks[f"n{n}_build_within_2x_floor_plus_startup"] = {
-            "value": build / (2 * floor + startup),
+            "value": build / limit,
             "target": "<= 1",
-            "met": build <= TARGETS["build_vs_floor_ratio"] * floor + startup,
+            "met": build <= limit,
+        }
+        index_path = size["build_index_path"]["seconds"]
+        checks[f"n{n}_index_path_build_within_2x_floor_plus_startup"] = {
+            "value": index_path / limit,
+            "target": "<= 1",
+            "met": index_path <= limit,
         }
         for baseline in ("sql_floor", "pandas"):
             agree = size[baseline]
@@ -172,10 +184,12 @@ def markdown(results: dict) -> str:
     ]
     lines += ["| respondents | stage | seconds | peak MB |", "|---:|---|---:|---:|"]
     for size in results["sizes"]:
-        for key in ("generate", "land", "build", "dbt_startup", "publish", "sql_floor", "pandas"):
+        stages = ("generate", "land", "build", "build_index_path", "dbt_startup", "publish")
+        for key in (*stages, "sql_floor", "pandas"):
             s = size[key]
             label = {
                 "build": "dbt build (that wave)",
+                "build_index_path": "dbt build, index path only",
                 "sql_floor": "hand-written SQL floor",
                 "pandas": "pandas baseline",
                 "dbt_startup": "dbt start-up",
@@ -211,7 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[4162, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[4162, 100_000, 1_000_000])
     parser.add_argument("--history-waves", type=int, default=12)
     parser.add_argument("--history-respondents", type=int, default=100_000)
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "work")

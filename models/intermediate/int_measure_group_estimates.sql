@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='wave_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
 -- Every measure for the UK and every group of every breakdown: weighted mean, bases,
 -- Taylor SE, and the same for the rest of the sample (everyone in the wave not in the
 -- group) with the z statistic of the difference. Flags and suppression live in the marts.
@@ -6,6 +15,7 @@ with
 cell_moments as (
 
     select * from {{ ref('int_measure_cell_moments') }}
+    where {{ wave_predicate('wave_id') }}
 
 ),
 
