@@ -32,11 +32,8 @@ respondent_cells as (
 
 cells as (
 
-    select distinct
-        wave_id,
-        cell_id,
-        {{ breakdown_columns() }}
-    from respondent_cells
+    select * from {{ ref('int_cells') }}
+    where {{ wave_predicate('wave_id') }}
 
 ),
 
