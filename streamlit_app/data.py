@@ -270,6 +270,54 @@ def priority_waves(marts: Marts) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------
+# Perceptions
+# --------------------------------------------------------------------------------------
+# Mission questions the report also charts as perceptions (support for devolution).
+PERCEPTION_EXTRAS: tuple[str, ...] = ("support_la_control", "support_mayor")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def perception_questions(marts: Marts) -> pd.DataFrame:
+    """The perception questions, then the devolution questions, one row each."""
+    return _query(
+        marts,
+        """
+        select question_code, any_value(short_label) as short_label,
+               any_value(question_text) as question_text, any_value(topic) as topic,
+               any_value(scale_label) as scale_label,
+               any_value(question_group) as question_group,
+               min(display_order) as display_order
+        from marts.dim_question
+        where question_group = 'perception' or list_contains(?, question_code)
+        group by question_code
+        order by any_value(question_group) <> 'perception', min(display_order), question_code
+        """,
+        [list(PERCEPTION_EXTRAS)],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def question_toplines(
+    marts: Marts, question_code: str, breakdown: str, wave_id: str
+) -> pd.DataFrame:
+    """One question's answers in one wave for the UK and every group of a breakdown,
+    UK first, answers in scale order."""
+    return _query(
+        marts,
+        """
+        select t.wave_id, t.breakdown, t.group_label, t.question_code, t.response_code,
+               t.response_label, t.answer_kind, t.unweighted_count, t.weighted_count,
+               t.weighted_pct, t.unweighted_base, t.weighted_base, t.low_base, t.suppressed
+        from marts.fct_question_toplines as t
+        where t.wave_id = ? and t.question_code = ? and (t.breakdown = ? or t.breakdown = 'all')
+        order by t.breakdown <> 'all', try_cast(t.group_label as integer) nulls last,
+                 t.group_label, t.response_code
+        """,
+        [wave_id, question_code, breakdown],
+    )
+
+
+# --------------------------------------------------------------------------------------
 # Data quality
 # --------------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=32)

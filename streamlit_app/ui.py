@@ -176,6 +176,16 @@ def wave_picker(wave_ids: Sequence[str], key: str) -> str:
     return st.selectbox("Wave", options, key=key)
 
 
+def question_picker(questions: pd.DataFrame, key: str) -> str:
+    """A question by its short label (a valid ?question= sets its first value)."""
+    options = questions["question_code"].tolist()
+    labels = dict(zip(questions["question_code"], questions["short_label"], strict=True))
+    if key not in st.session_state:
+        _warn_unknown_link("question", options)
+        st.session_state[key] = _link_value("question", options) or options[0]
+    return st.selectbox("Question", options, key=key, format_func=lambda q: labels.get(q, q))
+
+
 def set_link(**params: str | list[str]) -> None:
     """Keep the address bar in step with the page's choices so the view can be shared."""
     wanted = {name: [v] if isinstance(v, str) else list(v) for name, v in params.items()}
@@ -429,6 +439,82 @@ def scorecard_chart(frame: pd.DataFrame) -> alt.LayerChart:
         .properties(height=30 * len(plot) + 20)
         .configure_legend(orient="top")
     )
+
+
+def answers_chart(frame: pd.DataFrame, row_order: Sequence[str]) -> alt.LayerChart:
+    """Weighted % giving each answer, stacked per group (`row`, labelled with its base);
+    answers in scale order (response_code). Suppressed groups show the word instead."""
+    answer_order = list(
+        frame.sort_values("response_code").drop_duplicates("response_code")["response_label"]
+    )
+    plot = frame.assign(
+        pct=frame["weighted_pct"].round(1),
+        low=frame["low_base"].map({True: "yes", False: "no"}).fillna("–"),
+    )[
+        [
+            "row",
+            "group_label",
+            "response_code",
+            "response_label",
+            "weighted_pct",
+            "pct",
+            "unweighted_base",
+            "low",
+            "suppressed",
+        ]
+    ]
+    shown = plot[~plot["suppressed"].fillna(False).astype(bool)]
+    withheld = plot[plot["suppressed"].fillna(False).astype(bool)].drop_duplicates("row")
+    y = alt.Y(
+        "row:N",
+        sort=list(row_order),
+        title=None,
+        scale=alt.Scale(domain=list(row_order)),
+        axis=alt.Axis(labelLimit=320, labelOverlap=False),
+    )
+    tooltip = [
+        alt.Tooltip("group_label:N", title="Group"),
+        alt.Tooltip("response_label:N", title="Answer"),
+        alt.Tooltip("pct:Q", title="Weighted %"),
+        alt.Tooltip("unweighted_base:Q", title="Base (n)", format=","),
+        alt.Tooltip("low:N", title="Low base"),
+    ]
+    bars = (
+        alt.Chart(shown)
+        .mark_bar()
+        .encode(
+            y,
+            x=alt.X(
+                "weighted_pct:Q",
+                title="Weighted % of the question's base",
+                stack="zero",
+                scale=alt.Scale(domain=[0, 100]),
+            ),
+            color=alt.Color(
+                "response_label:N",
+                title="Answer",
+                sort=answer_order,
+                scale=alt.Scale(domain=answer_order),
+                legend=alt.Legend(orient="top", columns=4, labelLimit=260),
+            ),
+            order=alt.Order("response_code:Q", sort="ascending"),
+            tooltip=tooltip,
+        )
+    )
+    text = (
+        alt.Chart(withheld)
+        .mark_text(align="left", dx=4, color="#555", fontStyle="italic")
+        .encode(
+            y,
+            x=alt.value(0),
+            text=alt.value(f"{SUPPRESSED}: base too small to publish"),
+            tooltip=[
+                alt.Tooltip("group_label:N", title="Group"),
+                alt.Tooltip("unweighted_base:Q", title="Base (n)", format=","),
+            ],
+        )
+    )
+    return alt.layer(bars, text).properties(height=28 * len(row_order) + 20)
 
 
 # --------------------------------------------------------------------------------------

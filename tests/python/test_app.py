@@ -35,6 +35,7 @@ PAGES = {
     "scorecard": "views/scorecard.py",
     "breakdown": "views/breakdown.py",
     "priorities": "views/priorities.py",
+    "perceptions": "views/perceptions.py",
     "quality": "views/quality.py",
 }
 DEMO_WAVES = ("2022-02", "2022-08", "2023-02", "2023-08")
@@ -331,7 +332,13 @@ def test_hostile_query_parameters_are_harmless(marts_env: Path, page: str) -> No
     before = sha256(marts_env)
     at = run_page(
         page,
-        {"breakdown": HOSTILE[0], "groups": HOSTILE[1:], "group": HOSTILE[1], "wave": HOSTILE[2]},
+        {
+            "breakdown": HOSTILE[0],
+            "groups": HOSTILE[1:],
+            "group": HOSTILE[1],
+            "wave": HOSTILE[2],
+            "question": HOSTILE[3],
+        },
     )
     # an unknown value is ignored (said so), never queried or echoed; the page shows defaults
     if page != "quality":
@@ -362,6 +369,8 @@ def test_hostile_values_in_query_functions_are_parameters(
         assert data.breakdown_index(marts, value, value).empty
         assert data.scorecard(marts, value, value).empty
         assert data.priorities(marts, value, value).empty
+        assert data.question_toplines(marts, value, value, value).empty
+        assert data.question_toplines(marts, value, "region", DEMO_WAVES[-1]).empty
     assert sha256(marts_env) == before
     # and the connection is read-only: a write through it is refused
     with pytest.raises(duckdb.Error):
@@ -507,6 +516,123 @@ def test_priorities_table_equals_the_marts_with_emphasis(marts_env: Path) -> Non
 
     widget(at, "selectbox", "Breakdown").set_value("supergroup").run()
     assert "London Cosmopolitan" in at.table[0].value.columns
+
+
+# --------------------------------------------------------------------------------------
+# Perceptions
+# --------------------------------------------------------------------------------------
+PERCEPTION_CODES = {
+    "know_levelling_up",
+    "spending_share",
+    "gov_difference_next_years",
+    "impact_20_years",
+    "gov_cares_people_like_you",
+    "gov_cares_local_area",
+    "support_la_control",
+    "support_mayor",
+}
+
+
+def toplines(path: Path, question: str, breakdown: str, wave: str) -> pd.DataFrame:
+    return marts_frame(
+        path,
+        """
+        select breakdown, group_label, response_code, response_label, weighted_pct,
+               unweighted_base, low_base, suppressed
+        from marts.fct_question_toplines
+        where question_code = ? and wave_id = ? and breakdown in ('all', ?)
+        order by response_code
+        """,
+        [question, wave, breakdown],
+    )
+
+
+def test_perceptions_defaults_equal_the_marts(marts_env: Path) -> None:
+    at = run_page("perceptions")
+    question = widget(at, "selectbox", "Question")
+    assert question.value == "know_levelling_up"
+    assert set(question.options) == {
+        label
+        for (label,) in marts_frame(
+            marts_env,
+            "select distinct short_label from marts.dim_question"
+            " where list_contains(?, question_code)",
+            [sorted(PERCEPTION_CODES)],
+        ).itertuples(index=False)
+    }
+    assert widget(at, "selectbox", "Breakdown").value == "region"
+    assert widget(at, "selectbox", "Wave").value == DEMO_WAVES[-1]
+    wording = marts_frame(
+        marts_env,
+        "select distinct question_text from marts.dim_question where question_code = ?",
+        ["know_levelling_up"],
+    )["question_text"].iloc[0]
+    assert any(wording in m.value for m in at.markdown), "the question wording is shown"
+
+    rows = toplines(marts_env, "know_levelling_up", "region", DEMO_WAVES[-1])
+    table = at.table[0].value
+    assert list(table.index)[0] == "All UK"
+    assert list(table.columns) == ["Base (n)", *dict.fromkeys(rows["response_label"])]
+    uk = rows[rows["breakdown"] == "all"]
+    assert len(uk) > 0
+    for row in uk.itertuples():
+        assert table.loc["All UK", row.response_label].split()[0] == f"{row.weighted_pct:.0f}%"
+    assert table.loc["All UK", "Base (n)"] == f"{uk['unweighted_base'].max():,}"
+    for row in rows[rows["breakdown"] == "region"].itertuples():
+        cell = table.loc[row.group_label, row.response_label]
+        if row.suppressed:
+            assert cell == "suppressed"
+        else:
+            assert cell.split()[0] == f"{row.weighted_pct:.0f}%"
+            assert ("†" in cell) == bool(row.low_base)
+    # the chart: one stacked bar per group, answers in scale order, bases in the labels
+    (chart,) = charts(at)
+    spec = chart.proto.spec
+    for text in ("weighted_pct", "Base (n)", "All UK (n = ", "response_code"):
+        assert text in spec
+    assert "Fieldwork: " + DEMO_WAVES[-1] in captions(at)
+    assert at.get("download_button")
+
+
+def test_perceptions_widgets_change_what_is_shown(marts_env: Path) -> None:
+    at = run_page("perceptions")
+    before = at.table[0].value
+    widget(at, "selectbox", "Question").set_value("support_mayor").run()
+    assert not at.exception
+    rows = toplines(marts_env, "support_mayor", "region", DEMO_WAVES[-1])
+    table = at.table[0].value
+    assert list(table.columns) == ["Base (n)", *dict.fromkeys(rows["response_label"])]
+    assert list(table.columns) != list(before.columns)
+    assert at.query_params["question"] in (["support_mayor"], "support_mayor")
+
+    widget(at, "selectbox", "Breakdown").set_value("nation").run()
+    widget(at, "selectbox", "Wave").set_value(DEMO_WAVES[0]).run()
+    assert not at.exception
+    table = at.table[0].value
+    rows = toplines(marts_env, "support_mayor", "nation", DEMO_WAVES[0])
+    assert set(table.index) == {"All UK", *rows.loc[rows["breakdown"] == "nation", "group_label"]}
+    assert "Wales" in table.index and "London" not in table.index
+    for row in rows[~rows["suppressed"]].itertuples():
+        label = "All UK" if row.breakdown == "all" else row.group_label
+        assert table.loc[label, row.response_label].split()[0] == f"{row.weighted_pct:.0f}%"
+
+
+def test_perceptions_deep_link_and_suppressed_groups(marts_env: Path) -> None:
+    at = run_page(
+        "perceptions",
+        {"question": "gov_cares_local_area", "breakdown": "gender", "wave": DEMO_WAVES[1]},
+    )
+    assert widget(at, "selectbox", "Question").value == "gov_cares_local_area"
+    assert widget(at, "selectbox", "Wave").value == DEMO_WAVES[1]
+    assert not at.warning
+    rows = toplines(marts_env, "gov_cares_local_area", "gender", DEMO_WAVES[1])
+    withheld = set(rows.loc[rows["suppressed"], "group_label"])
+    assert withheld, "the demo waves have a suppressed gender group"
+    table = at.table[0].value
+    for group in withheld:
+        assert (table.loc[group].drop("Base (n)").isin(["suppressed", "–"])).all()
+    spec = charts(at)[0].proto.spec
+    assert "base too small to publish" in spec
 
 
 # --------------------------------------------------------------------------------------
