@@ -7,3 +7,12 @@
     {%- endfor -%}
     {{ qualified | join(',\n        ') }}
 {%- endmacro %}
+
+{#- Join condition matching every breakdown column of two relation aliases. -#}
+{% macro breakdown_columns_match(left_alias, right_alias) -%}
+    {%- set conditions = [] -%}
+    {%- for breakdown in var('breakdowns') -%}
+        {%- do conditions.append(left_alias ~ '.' ~ breakdown ~ ' = ' ~ right_alias ~ '.' ~ breakdown) -%}
+    {%- endfor -%}
+    {{ conditions | join('\n            and ') }}
+{%- endmacro %}

@@ -1,12 +1,25 @@
-{#- A sum in fixed-point decimal (14 decimal places). Decimal addition is exact, so the
-    result does not depend on the order parallel aggregation adds rows in: the same build
-    run twice gives identical marts, and cell sums roll up to group sums exactly. Each
-    term is rounded to 1e-14 first, far below any published precision. Cast to double only
-    where a ratio is taken. -#}
+{#- An exact sum of a per-row term. Each term is rounded to 1e-9 and added in fixed-point
+    decimal (decimal(18, 9): one 64-bit integer a row; the sum is decimal(38, 9)). Decimal
+    addition is exact, so the result does not depend on the order parallel aggregation
+    adds rows in: the same build run twice gives identical marts, and cell sums roll up to
+    group sums exactly (sum() of a decimal column is exact, no cast needed). Cast to double
+    only where a ratio is taken.
+
+    A term must stay below 1e9 in absolute value. Every term summed this way is a product
+    of survey weights (below 50, checked at landing and by the staging test) and values
+    (-200..200): at most 50^2 x 200^2 = 1e8. The 64-bit terms cost about half of what
+    decimal(38, x) terms (128-bit) do at a million respondents. -#}
 {% macro exact_sum(expression) -%}
     {{ return(adapter.dispatch('exact_sum', 'levelling_up_index')(expression)) }}
 {%- endmacro %}
 
 {% macro default__exact_sum(expression) -%}
-    sum(cast({{ expression }} as decimal(38, 14)))
+    sum({{ exact_term(expression) }})
+{%- endmacro %}
+
+{#- One term of an exact sum: the value rounded to 1e-9 as decimal(18, 9). A per-respondent
+    term used by several sums (a weight, its square) is rounded once, upstream, and its
+    column summed with plain sum(). -#}
+{% macro exact_term(expression) -%}
+    cast({{ expression }} as decimal(18, 9))
 {%- endmacro %}

@@ -10,14 +10,14 @@
     {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_w2y2
 {%- endmacro %}
 
-{#- Sums the additive moments of the given columns. -#}
+{#- Sums the additive moments of the given columns (decimal sums of decimals: exact). -#}
 {% macro sum_moments(prefix='') -%}
     cast(sum({{ prefix }}unweighted_base) as bigint) as unweighted_base,
-    {{ exact_sum(prefix ~ 'sum_w') }} as sum_w,
-    {{ exact_sum(prefix ~ 'sum_w2') }} as sum_w2,
-    {{ exact_sum(prefix ~ 'sum_wy') }} as sum_wy,
-    {{ exact_sum(prefix ~ 'sum_w2y') }} as sum_w2y,
-    {{ exact_sum(prefix ~ 'sum_w2y2') }} as sum_w2y2
+    sum({{ prefix }}sum_w) as sum_w,
+    sum({{ prefix }}sum_w2) as sum_w2,
+    sum({{ prefix }}sum_wy) as sum_wy,
+    sum({{ prefix }}sum_w2y) as sum_w2y,
+    sum({{ prefix }}sum_w2y2) as sum_w2y2
 {%- endmacro %}
 
 {#- Standard error of a weighted mean `mean` from its moments:

@@ -7,8 +7,11 @@
     )
 }}
 
--- Unweighted and weighted counts of every answer code of every question per wave and
--- cell (one combination of all breakdown columns); the toplines roll these up.
+-- Unweighted and weighted counts (and the sum of squared weights) of every answer code of
+-- every question per wave and cell (int_cells: one combination of all breakdown columns):
+-- the toplines roll these up, and a priority's moments follow from its answers' counts.
+-- Cells are kept as their integer id: the rows are written once, narrow, and consumers
+-- attach the cell's breakdown columns from int_cells (a few thousand rows).
 with
 
 responses as (
@@ -30,14 +33,7 @@ respondent_cells as (
 
 ),
 
-cells as (
-
-    select * from {{ ref('int_cells') }}
-    where {{ wave_predicate('wave_id') }}
-
-),
-
-counts_by_cell_id as (
+cell_counts as (
 
     select
         responses.wave_id,
@@ -45,7 +41,9 @@ counts_by_cell_id as (
         responses.response_code,
         respondent_cells.cell_id,
         count(*) as unweighted_count,
-        {{ exact_sum('respondent_cells.survey_weight') }} as weighted_count
+        -- sums of exact decimal terms: exact, whatever the order of addition
+        sum(respondent_cells.exact_weight) as weighted_count,
+        sum(respondent_cells.exact_squared_weight) as squared_weight_sum
 
     from responses
     inner join respondent_cells
@@ -57,24 +55,6 @@ counts_by_cell_id as (
         responses.question_code,
         responses.response_code,
         respondent_cells.cell_id
-
-),
-
-cell_counts as (
-
-    select
-        counts_by_cell_id.wave_id,
-        counts_by_cell_id.question_code,
-        counts_by_cell_id.response_code,
-        {{ breakdown_columns('cells') }},
-        counts_by_cell_id.unweighted_count,
-        counts_by_cell_id.weighted_count
-
-    from counts_by_cell_id
-    inner join cells
-        on
-            counts_by_cell_id.wave_id = cells.wave_id
-            and counts_by_cell_id.cell_id = cells.cell_id
 
 )
 

@@ -8,23 +8,39 @@
 }}
 
 -- The cells of each wave: every combination of breakdown columns that respondents fall
--- in, with its cell id. Cell aggregations group by the id and attach these columns.
+-- in, numbered within the wave. Cell aggregations group answers by this small integer
+-- id (much cheaper than grouping by all the breakdown columns) and attach the cell's
+-- columns afterwards. Numbering the few thousand distinct combinations, then joining
+-- respondents to them, is cheaper than ranking every respondent.
 with
 
-respondent_cells as (
+respondents as (
 
-    select * from {{ ref('int_respondent_cells') }}
+    select * from {{ ref('int_respondents__enriched') }}
     where {{ wave_predicate('wave_id') }}
+
+),
+
+combinations as (
+
+    select distinct
+        wave_id,
+        {{ breakdown_columns() }}
+    from respondents
 
 ),
 
 cells as (
 
-    select distinct
+    select
         wave_id,
-        cell_id,
+        row_number() over (
+            partition by wave_id
+            order by {{ breakdown_columns() | replace('\n        ', ' ') }}
+        ) as cell_id,
         {{ breakdown_columns() }}
-    from respondent_cells
+
+    from combinations
 
 )
 

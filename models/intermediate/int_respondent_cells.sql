@@ -7,10 +7,11 @@
     )
 }}
 
--- Respondents with a cell id: the dense rank of their combination of breakdown columns
--- within the wave. Aggregating answers by a small integer cell id, then attaching the
--- cell's breakdown columns, is much cheaper than grouping by all of them. A table (one
--- row a respondent, incremental per wave), so both cell aggregations share one ranking.
+-- Respondents with their survey weight and the id of their cell (their combination of
+-- breakdown columns, numbered in int_cells). A table, incremental per wave, so both
+-- cell aggregations share one assignment; the breakdown columns stay in int_cells. The
+-- weight and its square are also kept as exact decimal terms (macros/exact_sum.sql), so
+-- counting a hundred million answers sums columns instead of rounding every row.
 with
 
 respondents as (
@@ -20,19 +21,28 @@ respondents as (
 
 ),
 
+cells as (
+
+    select * from {{ ref('int_cells') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
 celled as (
 
     select
-        wave_id,
-        respondent_id,
-        survey_weight,
-        {{ breakdown_columns() }},
-        dense_rank() over (
-            partition by wave_id
-            order by {{ breakdown_columns() | replace('\n        ', ' ') }}
-        ) as cell_id
+        respondents.wave_id,
+        respondents.respondent_id,
+        respondents.survey_weight,
+        {{ exact_term('respondents.survey_weight') }} as exact_weight,
+        {{ exact_term('respondents.survey_weight * respondents.survey_weight') }} as exact_squared_weight,
+        cells.cell_id
 
     from respondents
+    inner join cells
+        on
+            respondents.wave_id = cells.wave_id
+            and {{ breakdown_columns_match('respondents', 'cells') }}
 
 )
 

@@ -29,7 +29,7 @@ mission_answers as (
         responses.respondent_id,
         answer_points.mission_id,
         answer_points.question_weight,
-        answer_points.mission_points
+        answer_points.weighted_points
 
     from responses
     inner join answer_points
@@ -45,9 +45,10 @@ weighted_sums as (
         wave_id,
         respondent_id,
         mission_id,
-        count(*) as questions_answered,
-        cast({{ exact_sum('question_weight') }} as double) as answered_weight,
-        cast({{ exact_sum('question_weight * mission_points') }} as double) as weighted_points
+        -- sums of the lookup's exact decimals: exact, whatever the order of addition
+        cast(sum(question_weight) as double) as answered_weight,
+        cast(sum(weighted_points) as double) as weighted_points,
+        count(*) as questions_answered
 
     from mission_answers
     group by wave_id, respondent_id, mission_id

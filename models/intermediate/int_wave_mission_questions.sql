@@ -11,13 +11,14 @@
 -- answer): the mission's questionnaire as fielded, compared wave to wave for trend breaks.
 with
 
-responses as (
+answer_counts as (
 
     select
         wave_id,
         question_code,
-        response_code
-    from {{ ref('stg_raw__responses') }}
+        response_code,
+        unweighted_count
+    from {{ ref('int_answer_cell_counts') }}
     where {{ wave_predicate('wave_id') }}
 
 ),
@@ -32,23 +33,25 @@ answer_points as (
 
 ),
 
+-- from the per-cell answer counts (a few million rows at a million respondents) rather
+-- than the answers themselves (a hundred million)
 fielded as (
 
     select
-        responses.wave_id,
+        answer_counts.wave_id,
         answer_points.mission_id,
-        responses.question_code,
-        count(*) as counted_answers
+        answer_counts.question_code,
+        cast(sum(answer_counts.unweighted_count) as bigint) as counted_answers
 
-    from responses
+    from answer_counts
     inner join answer_points
         on
-            responses.question_code = answer_points.question_code
-            and responses.response_code = answer_points.response_code
+            answer_counts.question_code = answer_points.question_code
+            and answer_counts.response_code = answer_points.response_code
     group by
-        responses.wave_id,
+        answer_counts.wave_id,
         answer_points.mission_id,
-        responses.question_code
+        answer_counts.question_code
 
 )
 

@@ -12,9 +12,16 @@
 -- prefer not to say included); skipped and unasked questions are outside it.
 with
 
-cell_counts as (
+answer_counts as (
 
     select * from {{ ref('int_answer_cell_counts') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+cells as (
+
+    select * from {{ ref('int_cells') }}
     where {{ wave_predicate('wave_id') }}
 
 ),
@@ -39,13 +46,31 @@ scale_points as (
 
 ),
 
+cell_counts as (
+
+    select
+        answer_counts.wave_id,
+        answer_counts.question_code,
+        answer_counts.response_code,
+        {{ breakdown_columns('cells') }},
+        answer_counts.unweighted_count,
+        answer_counts.weighted_count
+
+    from answer_counts
+    inner join cells
+        on
+            answer_counts.wave_id = cells.wave_id
+            and answer_counts.cell_id = cells.cell_id
+
+),
+
 group_counts as (
 
     {{ breakdown_rollup(
         'cell_counts',
         ['question_code', 'response_code'],
         'cast(sum(unweighted_count) as bigint) as unweighted_count, '
-        ~ exact_sum('weighted_count') ~ ' as weighted_count'
+        ~ 'sum(weighted_count) as weighted_count'
     ) }}
 
 ),

@@ -372,6 +372,20 @@ def test_answer_code_undefined_by_its_scale_fails_the_build(tmp_path):
     assert "answer_code_defined_by_scale_stg_raw__responses" in str(failure.value)
 
 
+def test_answer_to_a_question_missing_from_the_codebook_fails_the_build(tmp_path):
+    # the landing gate rejects unknown question columns; this is the warehouse's own check
+    warehouse = tmp_path / "wh" / "levelling_up.duckdb"
+    land(warehouse, "2022-02", make_wave("2022-02", 120, seed=6))
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into raw.responses "
+            "select wave_id, respondent_id, 'not_in_the_codebook', 1 from raw.respondents limit 2"
+        )
+    with pytest.raises(LuiError) as failure:
+        dbt_build(warehouse=warehouse)
+    assert "answer_code_defined_by_scale_stg_raw__responses" in str(failure.value)
+
+
 def test_python_and_dbt_agree_on_the_breakdowns():
     import yaml
 
