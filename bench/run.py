@@ -16,6 +16,7 @@ import argparse
 import json
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -28,6 +29,12 @@ BENCH_DIR = Path(__file__).resolve().parent
 README = BENCH_DIR / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 AGREEMENT = 1e-9
+# builds are timed as the median of this many runs (the machine's timings vary by 10-15%);
+# --repeats sets it
+BUILD_REPEATS = 3
+# a wave with no answers, after every landed one: building it costs what dbt costs
+# whatever the data (start-up, seeds, every node's and test's overhead)
+EMPTY_WAVE = "2099-12"
 TARGETS = {
     "million_land_build_publish_seconds": 180.0,
     "million_peak_rss_mb": 4096.0,
@@ -38,15 +45,25 @@ TARGETS = {
 }
 
 
-def stage(name: str, **arguments: object) -> dict:
-    """Run one stage in its own process; print and return its result."""
-    command = [sys.executable, str(BENCH_DIR / "stages.py"), name, json.dumps(arguments)]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        sys.stderr.write(completed.stdout + completed.stderr)
-        raise SystemExit(f"bench: stage {name} failed")
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
-    print(f"  {name:<16} {result['seconds']:8.2f} s  {result['peak_rss_mb']:8.0f} MB", flush=True)
+def stage(name: str, repeats: int = 1, **arguments: object) -> dict:
+    """Run one stage in its own process (`repeats` times, each in a new process: the
+    median time, the largest peak memory); print and return its result."""
+    runs = []
+    for _ in range(repeats):
+        command = [sys.executable, str(BENCH_DIR / "stages.py"), name, json.dumps(arguments)]
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            sys.stderr.write(completed.stdout + completed.stderr)
+            raise SystemExit(f"bench: stage {name} failed")
+        runs.append(json.loads(completed.stdout.strip().splitlines()[-1]))
+    result = {
+        **runs[-1],
+        "seconds": statistics.median(run["seconds"] for run in runs),
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+        "runs_seconds": [run["seconds"] for run in runs],
+    }
+    shown = f"  {name:<16} {result['seconds']:8.2f} s  {result['peak_rss_mb']:8.0f} MB"
+    print(shown + (f"  (median of {repeats})" if repeats > 1 else ""), flush=True)
     return result
 
 
@@ -64,9 +81,14 @@ def bench_size(work: Path, respondents: int, wave: str, seed: int) -> dict:
     results["land"] = stage("land", file=wave_file, wave=wave, warehouse=warehouse)
     # the first build of a warehouse creates every table; a wave's build is the second
     stage("build", wave=wave, warehouse=warehouse)
-    results["build"] = stage("build", wave=wave, warehouse=warehouse)
-    results["build_index_path"] = stage("build_index_path", wave=wave, warehouse=warehouse)
-    results["dbt_startup"] = stage("dbt_startup", warehouse=warehouse)
+    results["build"] = stage("build", BUILD_REPEATS, wave=wave, warehouse=warehouse)
+    results["build_fixed_cost"] = stage(
+        "build", BUILD_REPEATS, wave=EMPTY_WAVE, warehouse=warehouse
+    )
+    results["build_index_path"] = stage(
+        "build_index_path", BUILD_REPEATS, wave=wave, warehouse=warehouse
+    )
+    results["dbt_startup"] = stage("dbt_startup", BUILD_REPEATS, warehouse=warehouse)
     results["publish"] = stage("publish", warehouse=warehouse, marts=marts)
     results["sql_floor"] = stage("sql_floor", wave=wave, warehouse=warehouse)
     results["pandas"] = stage("pandas_baseline", wave=wave, warehouse=warehouse)
@@ -91,7 +113,9 @@ def bench_history(work: Path, waves: int, respondents: int) -> dict:
             # the first build creates every table; like the sizes above, the first wave's
             # figure is its second, incremental build, the kind every later wave gets
             stage("build", wave=wave, warehouse=warehouse)
-        builds.append(stage("build", wave=wave, warehouse=warehouse)["seconds"])
+        # the two builds compared are medians of three; the waves between are timed once
+        repeats = BUILD_REPEATS if number in (0, waves - 1) else 1
+        builds.append(stage("build", repeats, wave=wave, warehouse=warehouse)["seconds"])
     stage("publish", warehouse=warehouse, marts=marts)
     app = stage("app_queries", marts=marts)
     return {"build_seconds": builds, "app_queries": app}
@@ -102,22 +126,31 @@ def evaluate(sizes: list[dict], history: dict | None) -> dict:
     checks: dict[str, dict] = {}
     for size in sizes:
         n = size["respondents"]
-        build, floor, startup = (
+        build, floor, fixed, startup = (
             size["build"]["seconds"],
             size["sql_floor"]["query_seconds"],
+            size["build_fixed_cost"]["seconds"],
             size["dbt_startup"]["seconds"],
         )
-        limit = TARGETS["build_vs_floor_ratio"] * floor + startup
-        checks[f"n{n}_build_within_2x_floor_plus_startup"] = {
+        # dbt's fixed cost: the same build with no data (start-up and every node's overhead)
+        limit = TARGETS["build_vs_floor_ratio"] * floor + fixed
+        checks[f"n{n}_build_within_2x_floor_plus_fixed_cost"] = {
             "value": build / limit,
             "target": "<= 1",
             "met": build <= limit,
         }
-        index_path = size["build_index_path"]["seconds"]
-        checks[f"n{n}_index_path_build_within_2x_floor_plus_startup"] = {
-            "value": index_path / limit,
+        # stricter: only the start-up of a one-model build counted as fixed
+        strict = TARGETS["build_vs_floor_ratio"] * floor + startup
+        checks[f"n{n}_build_within_2x_floor_plus_startup_only"] = {
+            "value": build / strict,
             "target": "<= 1",
-            "met": index_path <= limit,
+            "met": build <= strict,
+        }
+        index_path = size["build_index_path"]["seconds"]
+        checks[f"n{n}_index_path_build_within_2x_floor_plus_startup_only"] = {
+            "value": index_path / strict,
+            "target": "<= 1",
+            "met": index_path <= strict,
         }
         for baseline in ("sql_floor", "pandas"):
             agree = size[baseline]
@@ -184,15 +217,24 @@ def markdown(results: dict) -> str:
     ]
     lines += ["| respondents | stage | seconds | peak MB |", "|---:|---|---:|---:|"]
     for size in results["sizes"]:
-        stages = ("generate", "land", "build", "build_index_path", "dbt_startup", "publish")
+        stages = (
+            "generate",
+            "land",
+            "build",
+            "build_fixed_cost",
+            "build_index_path",
+            "dbt_startup",
+            "publish",
+        )
         for key in (*stages, "sql_floor", "pandas"):
             s = size[key]
             label = {
                 "build": "dbt build (that wave)",
+                "build_fixed_cost": "dbt build, a wave with no data (fixed cost)",
                 "build_index_path": "dbt build, index path only",
                 "sql_floor": "hand-written SQL floor",
                 "pandas": "pandas baseline",
-                "dbt_startup": "dbt start-up",
+                "dbt_startup": "dbt start-up (one-model build)",
             }.get(key, key)
             cells = [f"{size['respondents']:,}", label, f"{s['seconds']:.2f}"]
             lines.append("| " + " | ".join([*cells, f"{s['peak_rss_mb']:.0f}"]) + " |")
@@ -222,6 +264,7 @@ def write_readme(results: dict) -> None:
 
 
 def main() -> None:
+    global BUILD_REPEATS
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -231,7 +274,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=BENCH_DIR / "work")
     parser.add_argument("--results", type=Path, default=BENCH_DIR / "results.json")
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite bench/README.md")
+    parser.add_argument(
+        "--repeats", type=int, default=BUILD_REPEATS, help="runs of each timed build (median)"
+    )
     args = parser.parse_args()
+    BUILD_REPEATS = args.repeats
 
     sizes = [bench_size(args.work, n, "2022-02", seed=1) for n in args.sizes]
     history = (

@@ -1,7 +1,15 @@
 {#- The wave this build is for: var('wave') as 'YYYY-MM', or none for every wave. A
-    malformed value stops the build with a plain message. -#}
+    malformed value stops the build with a plain message.
+
+    `lui build` passes the wave in the environment (LUI_BUILD_WAVE) instead: a new value
+    of a dbt var makes dbt re-parse the whole project (about 2 s), and every wave's build
+    has a new one. The variable is read only when executing, never while parsing, so
+    dbt's partial parsing does not depend on it. -#}
 {% macro build_wave() -%}
     {%- set wave = var('wave', none) -%}
+    {%- if (wave is none or wave == '') and execute -%}
+        {%- set wave = env_var('LUI_BUILD_WAVE', '') -%}
+    {%- endif -%}
     {%- if wave is none or wave == '' -%}
         {{ return(none) }}
     {%- endif -%}

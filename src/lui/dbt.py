@@ -7,7 +7,6 @@ builds of different warehouses (tests, benchmarks) never share compiled state.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -23,9 +22,18 @@ from lui.paths import PROJECT_ROOT, warehouse_path
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
 
-def dbt_environment(warehouse: Path) -> dict[str, str]:
-    """Environment for a dbt run against `warehouse`."""
+# The wave a build is for, read by macros/wave_scope.sql when dbt executes. Passing it as
+# `--vars '{wave: ...}'` works too, but a new var value makes dbt re-parse the whole
+# project (about 2 s), and every wave's build has a new one.
+WAVE_VARIABLE = "LUI_BUILD_WAVE"
+
+
+def dbt_environment(warehouse: Path, wave: str | None = None) -> dict[str, str]:
+    """Environment for a dbt run against `warehouse` (for one wave, or every wave)."""
     env = dict(os.environ)
+    env.pop(WAVE_VARIABLE, None)
+    if wave is not None:
+        env[WAVE_VARIABLE] = wave
     env["LUI_WAREHOUSE"] = str(warehouse)
     env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT / "profiles")
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
@@ -40,27 +48,21 @@ def run_dbt(
     warehouse: Path | None = None,
     project_dir: Path = PROJECT_ROOT,
     capture: bool = True,
+    wave: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `dbt <arguments>` for `warehouse` (default: the configured one)."""
+    """Run `dbt <arguments>` for `warehouse` (default: the configured one), scoped to
+    `wave` if given."""
     target = warehouse or warehouse_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     command = [str(DBT_EXECUTABLE), *arguments, "--project-dir", str(project_dir)]
     return subprocess.run(
         command,
-        env=dbt_environment(target),
+        env=dbt_environment(target, wave),
         cwd=project_dir,
         text=True,
         capture_output=capture,
         check=False,
     )
-
-
-def build_arguments(wave: str | None = None, extra: Sequence[str] = ()) -> list[str]:
-    """`dbt build` arguments for one wave (incremental) or every wave."""
-    arguments = ["build", *extra]
-    if wave is not None:
-        arguments += ["--vars", json.dumps({"wave": wave})]
-    return arguments
 
 
 def failure_summary(output: str, limit: int = 12) -> str:
@@ -87,7 +89,11 @@ def dbt_build(
     with duckdb.connect(str(target)) as con:
         raw.ensure_schema(con)
     result = run_dbt(
-        build_arguments(wave, extra), warehouse=target, project_dir=project_dir, capture=not stream
+        ["build", *extra],
+        warehouse=target,
+        project_dir=project_dir,
+        capture=not stream,
+        wave=wave,
     )
     if result.returncode != 0:
         detail = failure_summary(result.stdout or "") if not stream else "see dbt's output above"

@@ -27,12 +27,14 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
         "--work", str(tmp_path / "work"),
         "--results", str(results),
         "--no-readme",
+        "--repeats", "1",
     ]  # fmt: skip
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     report = json.loads(results.read_text())
     size = report["sizes"][0]
-    for stage in ("generate", "land", "build", "dbt_startup", "publish", "sql_floor", "pandas"):
+    stages = ("generate", "land", "build", "build_fixed_cost", "build_index_path", "dbt_startup")
+    for stage in (*stages, "publish", "sql_floor", "pandas"):
         assert size[stage]["seconds"] > 0 and size[stage]["peak_rss_mb"] > 0, stage
     assert size["land"]["respondents"] == 1500
     for baseline in ("sql_floor", "pandas"):
@@ -41,5 +43,6 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
         assert agree["max_abs_diff_index"] <= 1e-9 and agree["max_abs_diff_se"] <= 1e-9
     assert report["checks"]["n1500_sql_floor_agrees_with_marts"]["met"]
     assert report["checks"]["n1500_pandas_agrees_with_marts"]["met"]
+    assert "n1500_build_within_2x_floor_plus_fixed_cost" in report["checks"]
     assert len(report["history"]["build_seconds"]) == 2
     assert set(report["history"]["app_queries"]["query_seconds"]) >= {"waves", "scorecard(region)"}

@@ -13,7 +13,7 @@ from conftest import HANDMADE_RESPONDENTS, HANDMADE_WAVES
 from handmade import land, make_wave, read_table
 
 from lui import codebook, pandas_index
-from lui.dbt import dbt_build
+from lui.dbt import dbt_build, run_dbt
 from lui.errors import LuiError
 
 pytestmark = pytest.mark.slow
@@ -263,6 +263,26 @@ def test_wave_build_rebuilds_that_wave_and_matches_a_full_build(built_warehouse,
     assert _marts(full) == incremental
     dbt_build(warehouse=full)
     assert _marts(full) == incremental
+
+
+@pytest.mark.parametrize("given", ["dbt var", "lui", "none"])
+def test_the_wave_scopes_the_models_as_a_dbt_var_or_from_lui(built_warehouse, tmp_path, given):
+    """`dbt build --vars '{wave: ...}'` and lui's way (the wave in the environment, so
+    dbt need not re-parse the project for each new wave) compile to the same scope."""
+    warehouse = _copy(built_warehouse, tmp_path / "compile")
+    arguments = ["compile", "--select", "int_cells"]
+    if given == "dbt var":
+        result = run_dbt([*arguments, "--vars", '{"wave": "2022-08"}'], warehouse=warehouse)
+    else:
+        wave = "2022-08" if given == "lui" else None
+        result = run_dbt(arguments, warehouse=warehouse, wave=wave)
+    assert result.returncode == 0, result.stdout
+    compiled = warehouse.parent / "dbt" / "target" / "compiled" / "levelling_up_index"
+    sql = (compiled / "models" / "intermediate" / "int_cells.sql").read_text()
+    if given == "none":
+        assert "wave_id = '" not in sql
+    else:
+        assert "where wave_id = '2022-08'" in sql
 
 
 def test_moving_three_percent_up_one_step_raises_the_index_three_points(built_warehouse, tmp_path):
