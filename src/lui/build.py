@@ -64,14 +64,20 @@ def build(
     project_dir: Path = PROJECT_ROOT,
     publish_marts: bool = True,
     stream: bool = True,
+    full_refresh: bool = False,
 ) -> publish.PublishResult | None:
     """Build one wave (or all) and, when the build passes, publish the marts.
 
-    A failed build raises LuiError before anything is published.
+    `full_refresh` rebuilds every table of every wave from the raw tables (after an
+    upgrade that changed a model's columns). A failed build raises LuiError before
+    anything is published.
     """
+    if full_refresh and wave is not None:
+        raise LuiError("--full-refresh rebuilds every wave from the raw tables; drop --wave")
     target = (warehouse or warehouse_path()).resolve()
     check_wave(wave, target)
-    dbt_build(wave, warehouse=target, project_dir=project_dir, stream=stream)
+    extra = ["--full-refresh"] if full_refresh else []
+    dbt_build(wave, warehouse=target, project_dir=project_dir, stream=stream, extra=extra)
     if not publish_marts:
         return None
     return publish.publish(target, marts or marts_path())
@@ -82,6 +88,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--wave",
         metavar="YYYY-MM",
         help="rebuild only this landed wave (default: every landed wave)",
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every table of every wave from the raw tables (needed once after an "
+        "upgrade that changed a table's columns; nothing landed is lost)",
     )
     parser.add_argument(
         "--no-publish",
@@ -98,8 +110,9 @@ def run(args: argparse.Namespace) -> int:
     warehouse = warehouse_path()
     waves = check_wave(args.wave, warehouse)
     scope = f"wave {args.wave}" if args.wave else f"every landed wave ({', '.join(waves)})"
-    print(f"lui build: dbt build for {scope} on {warehouse}", flush=True)
-    result = build(args.wave, publish_marts=not args.no_publish)
+    how = "dbt build --full-refresh" if args.full_refresh else "dbt build"
+    print(f"lui build: {how} for {scope} on {warehouse}", flush=True)
+    result = build(args.wave, publish_marts=not args.no_publish, full_refresh=args.full_refresh)
     if result is None:
         print("lui build: build passed; not published (--no-publish)")
     else:

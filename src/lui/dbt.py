@@ -51,18 +51,36 @@ def run_dbt(
     wave: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `dbt <arguments>` for `warehouse` (default: the configured one), scoped to
-    `wave` if given."""
+    `wave` if given. The output is always returned in `stdout`; with capture=False it is
+    also echoed line by line as dbt writes it."""
     target = warehouse or warehouse_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     command = [str(DBT_EXECUTABLE), *arguments, "--project-dir", str(project_dir)]
-    return subprocess.run(
+    with subprocess.Popen(
         command,
         env=dbt_environment(target, wave),
         cwd=project_dir,
         text=True,
-        capture_output=capture,
-        check=False,
-    )
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as process:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if not capture:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        returncode = process.wait()
+    return subprocess.CompletedProcess(command, returncode, stdout="".join(lines), stderr="")
+
+
+# What dbt says when an incremental table's columns no longer match its model
+SCHEMA_CHANGED = "out of sync"
+SCHEMA_CHANGED_HINT = (
+    "A table's columns changed since this warehouse was built (a project upgrade): run "
+    "`lui build --full-refresh` once to rebuild every table from the raw tables."
+)
 
 
 def failure_summary(output: str, limit: int = 12) -> str:
@@ -96,6 +114,8 @@ def dbt_build(
         wave=wave,
     )
     if result.returncode != 0:
-        detail = failure_summary(result.stdout or "") if not stream else "see dbt's output above"
+        detail = failure_summary(result.stdout)
+        if SCHEMA_CHANGED in result.stdout:
+            detail += f"\n{SCHEMA_CHANGED_HINT}"
         raise LuiError(f"dbt build failed{f' for wave {wave}' if wave else ''}:\n{detail}")
     return result

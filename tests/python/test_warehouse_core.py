@@ -285,6 +285,23 @@ def test_the_wave_scopes_the_models_as_a_dbt_var_or_from_lui(built_warehouse, tm
         assert "where wave_id = '2022-08'" in sql
 
 
+def test_a_warehouse_built_before_a_column_change_says_to_full_refresh(built_warehouse, tmp_path):
+    """After an upgrade that changes an incremental table's columns, a build fails with
+    the way out; `lui build --full-refresh` rebuilds every table from the raw tables."""
+    from lui.build import build
+
+    warehouse = _copy(built_warehouse, tmp_path / "upgraded")
+    before = _marts(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table intermediate.int_cells add column dropped_since integer")
+    with pytest.raises(LuiError, match="lui build --full-refresh"):
+        build(warehouse=warehouse, publish_marts=False, stream=False)
+    with pytest.raises(LuiError, match="drop --wave"):
+        build("2022-02", warehouse=warehouse, full_refresh=True, publish_marts=False)
+    build(warehouse=warehouse, publish_marts=False, stream=False, full_refresh=True)
+    assert _marts(warehouse) == before
+
+
 def test_moving_three_percent_up_one_step_raises_the_index_three_points(built_warehouse, tmp_path):
     """The report's check: 3% of respondents one step up on every question of a mission
     (pride in place: five-step scales, 100 points a step) raises its index by 3."""
