@@ -1,10 +1,12 @@
 {#- Additive moments of a weighted value: everything a weighted mean, its Taylor
     linearisation SE and the same for the rest of the sample can be derived from, and
-    that can be summed from cells up to groups. -#}
-{% macro weighted_moments(weight, value) -%}
+    that can be summed from cells up to groups. `exact_weight` and `exact_squared_weight`
+    are the weight and its square already rounded as exact-sum terms (int_respondent_cells
+    keeps them), so they are summed as they are rather than rounded again on every row. -#}
+{% macro weighted_moments(weight, value, exact_weight, exact_squared_weight) -%}
     count(*) as unweighted_base,
-    {{ exact_sum(weight) }} as sum_w,
-    {{ exact_sum(weight ~ ' * ' ~ weight) }} as sum_w2,
+    sum({{ exact_weight }}) as sum_w,
+    sum({{ exact_squared_weight }}) as sum_w2,
     {{ exact_sum(weight ~ ' * ' ~ value) }} as sum_wy,
     {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value) }} as sum_w2y,
     {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_w2y2

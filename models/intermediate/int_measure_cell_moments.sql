@@ -61,7 +61,12 @@ mission_moments_by_cell_id as (
         mission_scores.wave_id,
         mission_scores.mission_id,
         respondent_cells.cell_id,
-        {{ weighted_moments('respondent_cells.survey_weight', 'mission_scores.mission_score') }}
+        {{ weighted_moments(
+            'respondent_cells.survey_weight',
+            'mission_scores.mission_score',
+            'respondent_cells.exact_weight',
+            'respondent_cells.exact_squared_weight'
+        ) }}
 
     from mission_scores
     inner join respondent_cells

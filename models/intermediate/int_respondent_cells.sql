@@ -11,7 +11,7 @@
 -- breakdown columns, numbered in int_cells). A table, incremental per wave, so both
 -- cell aggregations share one assignment; the breakdown columns stay in int_cells. The
 -- weight and its square are also kept as exact decimal terms (macros/exact_sum.sql), so
--- counting a hundred million answers sums columns instead of rounding every row.
+-- the cell aggregations sum columns instead of rounding the weight on every row.
 with
 
 respondents as (
