@@ -29,8 +29,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 README = BENCH_DIR / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 AGREEMENT = 1e-9
-# builds are timed as the median of this many runs (the machine's timings vary by 10-15%);
-# --repeats sets it
+# builds are timed as the median of this many runs by default (--repeats); the machine's
+# timings vary by 10-15%
 BUILD_REPEATS = 3
 # a wave with no answers, after every landed one: building it costs what dbt costs
 # whatever the data (start-up, seeds, every node's and test's overhead)
@@ -67,7 +67,7 @@ def stage(name: str, repeats: int = 1, **arguments: object) -> dict:
     return result
 
 
-def bench_size(work: Path, respondents: int, wave: str, seed: int) -> dict:
+def bench_size(work: Path, respondents: int, wave: str, seed: int, repeats: int) -> dict:
     print(f"wave of {respondents:,} respondents", flush=True)
     folder = work / f"n{respondents}"
     shutil.rmtree(folder, ignore_errors=True)
@@ -81,14 +81,10 @@ def bench_size(work: Path, respondents: int, wave: str, seed: int) -> dict:
     results["land"] = stage("land", file=wave_file, wave=wave, warehouse=warehouse)
     # the first build of a warehouse creates every table; a wave's build is the second
     stage("build", wave=wave, warehouse=warehouse)
-    results["build"] = stage("build", BUILD_REPEATS, wave=wave, warehouse=warehouse)
-    results["build_fixed_cost"] = stage(
-        "build", BUILD_REPEATS, wave=EMPTY_WAVE, warehouse=warehouse
-    )
-    results["build_index_path"] = stage(
-        "build_index_path", BUILD_REPEATS, wave=wave, warehouse=warehouse
-    )
-    results["dbt_startup"] = stage("dbt_startup", BUILD_REPEATS, warehouse=warehouse)
+    results["build"] = stage("build", repeats, wave=wave, warehouse=warehouse)
+    results["build_fixed_cost"] = stage("build", repeats, wave=EMPTY_WAVE, warehouse=warehouse)
+    results["build_index_path"] = stage("build_index_path", repeats, wave=wave, warehouse=warehouse)
+    results["dbt_startup"] = stage("dbt_startup", repeats, warehouse=warehouse)
     results["publish"] = stage("publish", warehouse=warehouse, marts=marts)
     results["sql_floor"] = stage("sql_floor", wave=wave, warehouse=warehouse)
     results["pandas"] = stage("pandas_baseline", wave=wave, warehouse=warehouse)
@@ -96,7 +92,7 @@ def bench_size(work: Path, respondents: int, wave: str, seed: int) -> dict:
     return results
 
 
-def bench_history(work: Path, waves: int, respondents: int) -> dict:
+def bench_history(work: Path, waves: int, respondents: int, repeats: int) -> dict:
     print(f"history: {waves} waves of {respondents:,} respondents, one by one", flush=True)
     folder = work / "history"
     shutil.rmtree(folder, ignore_errors=True)
@@ -114,8 +110,8 @@ def bench_history(work: Path, waves: int, respondents: int) -> dict:
             # figure is its second, incremental build, the kind every later wave gets
             stage("build", wave=wave, warehouse=warehouse)
         # the two builds compared are medians of three; the waves between are timed once
-        repeats = BUILD_REPEATS if number in (0, waves - 1) else 1
-        builds.append(stage("build", repeats, wave=wave, warehouse=warehouse)["seconds"])
+        runs = repeats if number in (0, waves - 1) else 1
+        builds.append(stage("build", runs, wave=wave, warehouse=warehouse)["seconds"])
     stage("publish", warehouse=warehouse, marts=marts)
     app = stage("app_queries", marts=marts)
     return {"build_seconds": builds, "app_queries": app}
@@ -264,7 +260,6 @@ def write_readme(results: dict) -> None:
 
 
 def main() -> None:
-    global BUILD_REPEATS
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -278,11 +273,10 @@ def main() -> None:
         "--repeats", type=int, default=BUILD_REPEATS, help="runs of each timed build (median)"
     )
     args = parser.parse_args()
-    BUILD_REPEATS = args.repeats
 
-    sizes = [bench_size(args.work, n, "2022-02", seed=1) for n in args.sizes]
+    sizes = [bench_size(args.work, n, "2022-02", 1, args.repeats) for n in args.sizes]
     history = (
-        bench_history(args.work, args.history_waves, args.history_respondents)
+        bench_history(args.work, args.history_waves, args.history_respondents, args.repeats)
         if args.history_waves > 0
         else None
     )
