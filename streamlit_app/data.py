@@ -180,9 +180,8 @@ def breakdown_index(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
 def scorecard(marts: Marts, breakdown: str, group_label: str) -> pd.DataFrame:
     """The latest wave's 12 missions for one group, with change since the baseline.
 
-    The baseline is the group's first published wave. Its change is tested as the marts
-    test a change between consecutive waves: |change| / sqrt(SE^2 + SE_baseline^2) > 1.96.
-    `break_since_baseline` is true when a questionnaire change lies between the two.
+    The baseline, its change, the change's significance and `break_since_baseline` come
+    from marts.fct_mission_change_since_baseline; the app only picks the group's latest wave.
     """
     return _query(
         marts,
@@ -192,38 +191,18 @@ def scorecard(marts: Marts, breakdown: str, group_label: str) -> pd.DataFrame:
             from marts.fct_mission_index as i
             join marts.dim_wave as w using (wave_id)
             where i.breakdown = ? and i.group_label = ?
-        ),
-        latest as (
-            select * from rows where wave_number = (select max(wave_number) from rows)
-        ),
-        baseline as (
-            select * from rows where wave_number = (select min(wave_number) from rows)
-        ),
-        breaks as (
-            select r.mission_id, bool_or(r.trend_break) as break_since_baseline
-            from rows as r
-            where r.wave_number > (select min(wave_number) from rows)
-            group by r.mission_id
         )
         select
             l.mission_id, l.mission_name, l.wave_id, l.fieldwork_start, l.fieldwork_end,
             l.index_score, l.ci_low, l.ci_high, l.standard_error, l.unweighted_base,
             l.effective_base, l.vs_rest, l.low_base, l.suppressed,
             l.previous_wave_id, l.change_vs_previous, l.change_significant, l.trend_break,
-            b.wave_id as baseline_wave_id,
-            b.index_score as baseline_score,
-            case when l.wave_id <> b.wave_id then l.index_score - b.index_score end
-                as change_vs_baseline,
-            case when l.wave_id <> b.wave_id
-                 and l.standard_error is not null and b.standard_error is not null
-                 and (l.standard_error > 0 or b.standard_error > 0)
-                then abs(l.index_score - b.index_score)
-                     / sqrt(l.standard_error ^ 2 + b.standard_error ^ 2) > 1.96
-            end as change_vs_baseline_significant,
-            coalesce(k.break_since_baseline, false) as break_since_baseline
-        from latest as l
-        left join baseline as b using (mission_id)
-        left join breaks as k using (mission_id)
+            c.baseline_wave_id, c.baseline_index_score as baseline_score,
+            c.change_vs_baseline, c.change_vs_baseline_significant, c.break_since_baseline
+        from rows as l
+        join marts.fct_mission_change_since_baseline as c
+            using (wave_id, breakdown, group_label, mission_id)
+        where l.wave_number = (select max(wave_number) from rows)
         order by l.mission_id
         """,
         [breakdown, group_label],

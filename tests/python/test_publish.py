@@ -70,6 +70,7 @@ def test_published_copy_has_the_warehouse_marts(warehouse: Path, published: Path
     in_published = tables(published)
     assert set(in_warehouse) >= {
         "fct_mission_index",
+        "fct_mission_change_since_baseline",
         "fct_question_toplines",
         "fct_priorities",
         "dim_mission",
@@ -221,7 +222,7 @@ def test_readers_keep_answering_during_a_build_and_see_the_new_wave(
         )
         build_ended = time.time()
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        assert f"published 7 marts (2022-02, 2022-08, 2023-02, {NEW_WAVE})" in done.stdout
+        assert f"published 8 marts (2022-02, 2022-08, 2023-02, {NEW_WAVE})" in done.stdout
 
         deadline = time.monotonic() + 10
         while NEW_WAVE not in log.read_text():

@@ -154,6 +154,33 @@ def test_change_since_previous_wave_matches_python(mart):
     assert first.previous_wave_id.isna().all() and first.change_vs_previous.isna().all()
 
 
+def test_change_since_baseline_matches_python(mart, built_warehouse):
+    """Every index row against the group's first wave: change, its test and trend breaks."""
+    since = read_table(built_warehouse, "marts.fct_mission_change_since_baseline")
+    merged = mart.merge(since, on=KEYS, suffixes=("", "_since"), validate="one_to_one")
+    assert len(merged) == len(mart) == len(since)
+    ordered = merged.sort_values("wave_id")
+    first = ordered.groupby(KEYS[1:]).wave_id.transform("first")
+    assert (merged.baseline_wave_id == first.loc[merged.index]).all()
+    baseline = mart.rename(columns={"wave_id": "baseline_wave_id"})[
+        ["baseline_wave_id", *KEYS[1:], "index_score", "standard_error"]
+    ]
+    joined = merged.merge(baseline, on=["baseline_wave_id", *KEYS[1:]], suffixes=("", "_base"))
+    assert len(joined) == len(mart)
+    later = joined.wave_id != joined.baseline_wave_id
+    change = (joined.index_score - joined.index_score_base).where(later)
+    np.testing.assert_allclose(joined.change_vs_baseline, change, atol=1e-9)
+    z = change.abs() / np.sqrt(joined.standard_error**2 + joined.standard_error_base**2)
+    has = change.notna()
+    assert has.sum() > 0 and joined.change_vs_baseline_significant[has].any()
+    assert (joined.change_vs_baseline_significant[has] == (z[has] > Z)).all()
+    assert joined.change_vs_baseline_significant[~has].isna().all()
+    # the internet mission's questions changed in 2023-02, between the baseline and then
+    broken = (joined.mission_id == 4) & (joined.wave_id == "2023-02") & later
+    assert broken.any()
+    assert (joined.break_since_baseline == broken).all()
+
+
 def test_trend_break_marks_the_questionnaire_change(mart):
     broken = mart[mart.trend_break]
     assert set(broken.wave_id) == {"2023-02"}
@@ -233,6 +260,7 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
             table: con.execute(f"select * from marts.{table} order by all").fetchall()
             for table in (
                 "fct_mission_index",
+                "fct_mission_change_since_baseline",
                 "fct_priorities",
                 "fct_question_toplines",
                 "dim_wave",
