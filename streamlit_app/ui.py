@@ -463,8 +463,9 @@ def answers_chart(frame: pd.DataFrame, row_order: Sequence[str]) -> alt.LayerCha
             "suppressed",
         ]
     ]
-    shown = plot[~plot["suppressed"].fillna(False).astype(bool)]
-    withheld = plot[plot["suppressed"].fillna(False).astype(bool)].drop_duplicates("row")
+    suppressed = plot["suppressed"].fillna(False).astype(bool)
+    shown = plot[~suppressed]
+    withheld = plot[suppressed].drop_duplicates("row")
     y = alt.Y(
         "row:N",
         sort=list(row_order),
@@ -557,6 +558,25 @@ def index_cell(score: float | None, low_base: bool, suppressed: bool) -> str:
     if suppressed:
         return SUPPRESSED
     return signed(score) + (f" {LOW_BASE_MARK}" if low_base else "")
+
+
+def percent_cell(
+    pct: float | None, low_base: object, suppressed: object, emphasis: object = False
+) -> str:
+    """A table cell of a weighted %: 42%, 42% ● for more emphasis than the rest, 42% † for
+    a low base, 'suppressed' (also when there is no %)."""
+    if flag(suppressed) or pct is None or pd.isna(pct):
+        return SUPPRESSED
+    return (
+        f"{pct:.0f}%"
+        + (f" {EMPHASIS_MARK}" if flag(emphasis) else "")
+        + (f" {LOW_BASE_MARK}" if flag(low_base) else "")
+    )
+
+
+def group_names(frame: pd.DataFrame) -> pd.Series:
+    """Each row's group as the tables show it: 'All UK' for the UK, else its group label."""
+    return frame["group_label"].where(frame["breakdown"] != "all", data.BREAKDOWN_LABELS["all"])
 
 
 def vs_rest_colour(vs_rest: object) -> str:

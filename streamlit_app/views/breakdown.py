@@ -24,7 +24,7 @@ ui.set_link(breakdown=breakdown, wave=wave)
 
 frame = data.breakdown_index(marts, breakdown, wave)
 frame = frame.assign(
-    row=frame["group_label"].where(frame["breakdown"] != "all", "All UK"),
+    row=ui.group_names(frame),
     cell=[
         ui.index_cell(*v)
         for v in zip(frame.index_score, frame.low_base, frame.suppressed, strict=True)

@@ -39,13 +39,8 @@ if frame.empty:
 suppressed = frame["suppressed"].fillna(False).astype(bool)
 low_base = frame["low_base"].fillna(False).astype(bool)
 frame = frame.assign(
-    group=frame["group_label"].where(frame["breakdown"] != "all", "All UK"),
-    cell=[
-        ui.SUPPRESSED
-        if sp or pct is None or pct != pct
-        else f"{pct:.0f}%" + (f" {ui.LOW_BASE_MARK}" if lb else "")
-        for pct, lb, sp in zip(frame.weighted_pct, low_base, suppressed, strict=True)
-    ],
+    group=ui.group_names(frame),
+    cell=[ui.percent_cell(*v) for v in zip(frame.weighted_pct, low_base, suppressed, strict=True)],
     shade="",
 )
 groups = list(dict.fromkeys(frame["group"]))

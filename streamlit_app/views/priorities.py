@@ -30,13 +30,9 @@ ui.set_link(breakdown=breakdown, wave=wave)
 
 frame = data.priorities(marts, breakdown, wave)
 frame = frame.assign(
-    column=frame["group_label"].where(frame["breakdown"] != "all", "All UK"),
+    column=ui.group_names(frame),
     cell=[
-        ui.SUPPRESSED
-        if sp
-        else f"{pct:.0f}%"
-        + (f" {ui.EMPHASIS_MARK}" if ui.flag(emph) else "")
-        + (f" {ui.LOW_BASE_MARK}" if lb else "")
+        ui.percent_cell(pct, lb, sp, emphasis=emph)
         for pct, emph, lb, sp in zip(
             frame.pct_chosen, frame.more_emphasis, frame.low_base, frame.suppressed, strict=True
         )
