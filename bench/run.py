@@ -117,6 +117,12 @@ def bench_history(work: Path, waves: int, respondents: int, repeats: int) -> dic
     return {"build_seconds": builds, "app_queries": app}
 
 
+def check(value: float, relation: str, bound: float) -> dict:
+    """A measured figure against its target (`relation` is "<=", "<" or ">=")."""
+    met = {"<=": value <= bound, "<": value < bound, ">=": value >= bound}[relation]
+    return {"value": value, "target": f"{relation} {bound:g}", "met": met}
+
+
 def evaluate(sizes: list[dict], history: dict | None) -> dict:
     """Each target with the measured figure and whether it is met."""
     checks: dict[str, dict] = {}
@@ -130,65 +136,46 @@ def evaluate(sizes: list[dict], history: dict | None) -> dict:
         )
         # dbt's fixed cost: the same build with no data (start-up and every node's overhead)
         limit = TARGETS["build_vs_floor_ratio"] * floor + fixed
-        checks[f"n{n}_build_within_2x_floor_plus_fixed_cost"] = {
-            "value": build / limit,
-            "target": "<= 1",
-            "met": build <= limit,
-        }
+        checks[f"n{n}_build_within_2x_floor_plus_fixed_cost"] = check(build / limit, "<=", 1)
         # stricter: only the start-up of a one-model build counted as fixed
         strict = TARGETS["build_vs_floor_ratio"] * floor + startup
-        checks[f"n{n}_build_within_2x_floor_plus_startup_only"] = {
-            "value": build / strict,
-            "target": "<= 1",
-            "met": build <= strict,
-        }
+        checks[f"n{n}_build_within_2x_floor_plus_startup_only"] = check(build / strict, "<=", 1)
         index_path = size["build_index_path"]["seconds"]
-        checks[f"n{n}_index_path_build_within_2x_floor_plus_startup_only"] = {
-            "value": index_path / strict,
-            "target": "<= 1",
-            "met": index_path <= strict,
-        }
+        checks[f"n{n}_index_path_build_within_2x_floor_plus_startup_only"] = check(
+            index_path / strict, "<=", 1
+        )
         for baseline in ("sql_floor", "pandas"):
             agree = size[baseline]
             worst = max(agree["max_abs_diff_index"], agree["max_abs_diff_se"])
-            checks[f"n{n}_{baseline}_agrees_with_marts"] = {
-                "value": worst,
-                "target": f"<= {AGREEMENT}",
-                "met": worst <= AGREEMENT
+            agreement = check(worst, "<=", AGREEMENT)
+            agreement["met"] = (
+                agreement["met"]
                 and agree["bases_equal"]
                 and agree["rows_missing"] == 0
-                and agree["max_rel_diff_weighted_base"] <= AGREEMENT,
-            }
+                and agree["max_rel_diff_weighted_base"] <= AGREEMENT
+            )
+            checks[f"n{n}_{baseline}_agrees_with_marts"] = agreement
     million = next((s for s in sizes if s["respondents"] >= 1_000_000), None)
     if million:
         total = sum(million[k]["seconds"] for k in ("land", "build", "publish"))
         peak = max(million[k]["peak_rss_mb"] for k in ("generate", "land", "build", "publish"))
         ratio = million["pandas"]["seconds"] / million["build"]["seconds"]
-        checks["million_land_build_publish_seconds"] = {
-            "value": total,
-            "target": "< 180",
-            "met": total < 180,
-        }
-        checks["million_peak_rss_mb"] = {"value": peak, "target": "< 4096", "met": peak < 4096}
-        checks["million_build_faster_than_pandas"] = {
-            "value": ratio,
-            "target": ">= 10",
-            "met": ratio >= 10,
-        }
+        checks["million_land_build_publish_seconds"] = check(
+            total, "<", TARGETS["million_land_build_publish_seconds"]
+        )
+        checks["million_peak_rss_mb"] = check(peak, "<", TARGETS["million_peak_rss_mb"])
+        checks["million_build_faster_than_pandas"] = check(
+            ratio, ">=", TARGETS["pandas_vs_build_ratio"]
+        )
     if history:
         builds = history["build_seconds"]
-        growth = builds[-1] / builds[0]
-        checks["history_last_build_vs_first"] = {
-            "value": growth,
-            "target": "<= 1.2",
-            "met": growth <= 1.2,
-        }
+        checks["history_last_build_vs_first"] = check(
+            builds[-1] / builds[0], "<=", TARGETS["history_growth_ratio"]
+        )
         slowest = max(history["app_queries"]["query_seconds"].values())
-        checks["app_slowest_query_seconds_12_waves"] = {
-            "value": slowest,
-            "target": "< 0.2",
-            "met": slowest < 0.2,
-        }
+        checks["app_slowest_query_seconds_12_waves"] = check(
+            slowest, "<", TARGETS["app_query_seconds"]
+        )
     return checks
 
 
