@@ -137,6 +137,16 @@ def test_vs_rest_flags_match_python(mart, expected):
     assert (merged.vs_rest == "above").sum() > 0 and (merged.vs_rest == "below").sum() > 0
 
 
+def _assert_change_and_its_test(got_change, got_significant, change, se_now, se_then):
+    """A published change equals `change`; it is significant when |change| / sqrt(SE^2 +
+    SE_then^2) > 1.96, and its flag is null where there is no change."""
+    np.testing.assert_allclose(got_change, change, atol=1e-9)
+    z = change.abs() / np.sqrt(se_now**2 + se_then**2)
+    has = change.notna()
+    assert (got_significant[has] == (z[has] > Z)).all()
+    assert got_significant[~has].isna().all()
+
+
 def test_change_since_previous_wave_matches_python(mart):
     waves = sorted(HANDMADE_WAVES)
     for previous, current in zip(waves, waves[1:], strict=False):
@@ -145,11 +155,13 @@ def test_change_since_previous_wave_matches_python(mart):
         joined = now.join(before, rsuffix="_prev")
         assert (joined.previous_wave_id == previous).all()
         change = joined.index_score - joined.index_score_prev
-        np.testing.assert_allclose(joined.change_vs_previous, change, atol=1e-9)
-        z = change.abs() / np.sqrt(joined.standard_error**2 + joined.standard_error_prev**2)
-        has = change.notna()
-        assert (joined.change_significant[has] == (z[has] > Z)).all()
-        assert joined.change_significant[~has].isna().all()
+        _assert_change_and_its_test(
+            joined.change_vs_previous,
+            joined.change_significant,
+            change,
+            joined.standard_error,
+            joined.standard_error_prev,
+        )
     first = mart[mart.wave_id == waves[0]]
     assert first.previous_wave_id.isna().all() and first.change_vs_previous.isna().all()
 
@@ -169,12 +181,15 @@ def test_change_since_baseline_matches_python(mart, built_warehouse):
     assert len(joined) == len(mart)
     later = joined.wave_id != joined.baseline_wave_id
     change = (joined.index_score - joined.index_score_base).where(later)
-    np.testing.assert_allclose(joined.change_vs_baseline, change, atol=1e-9)
-    z = change.abs() / np.sqrt(joined.standard_error**2 + joined.standard_error_base**2)
     has = change.notna()
     assert has.sum() > 0 and joined.change_vs_baseline_significant[has].any()
-    assert (joined.change_vs_baseline_significant[has] == (z[has] > Z)).all()
-    assert joined.change_vs_baseline_significant[~has].isna().all()
+    _assert_change_and_its_test(
+        joined.change_vs_baseline,
+        joined.change_vs_baseline_significant,
+        change,
+        joined.standard_error,
+        joined.standard_error_base,
+    )
     # the internet mission's questions changed in 2023-02, between the baseline and then
     broken = (joined.mission_id == 4) & (joined.wave_id == "2023-02") & later
     assert broken.any()
