@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='wave_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- Unweighted and weighted counts (and the sum of squared weights) of every answer code of
 -- every question per wave and cell (int_cells: one combination of all breakdown columns):

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='wave_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- The cells of each wave: every combination of breakdown columns that respondents fall
 -- in, numbered within the wave. Cell aggregations group answers by this small integer

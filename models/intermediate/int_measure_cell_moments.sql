@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='wave_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- Additive weighted moments of every measure per wave and cell, a cell being one
 -- combination of all breakdown columns. Any group of any breakdown is a sum of cells,

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='wave_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- Every measure for the UK and every group of every breakdown: weighted mean, bases,
 -- Taylor SE, and the same for the rest of the sample (everyone in the wave not in the

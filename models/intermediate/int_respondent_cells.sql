@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='wave_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- Respondents with their survey weight and the id of their cell (their combination of
 -- breakdown columns, numbered in int_cells). A table, incremental per wave, so both

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='wave_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- The questions that actually scored each mission in each wave (at least one counted
 -- answer): the mission's questionnaire as fielded, compared wave to wave for trend breaks.

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='wave_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- The Levelling Up Index: one row per wave x breakdown x group x mission. A wave build
 -- refreshes that wave and the one after it, whose change since the previous wave

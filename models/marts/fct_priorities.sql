@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='wave_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- Weighted % choosing each of the 15 priorities, per wave x breakdown x group, with the
 -- report's "given more emphasis than the average" flag: the group's % is significantly

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='wave_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
-    )
-}}
+{{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- Weighted % giving each answer to every question, per wave x breakdown x group. The
 -- base of a question is everyone in the group who gave it any answer (don't know and
