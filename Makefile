@@ -45,7 +45,7 @@ bench: install
 
 ## docs: dbt docs for the warehouse (open warehouse/dbt/target/index.html)
 docs: install
-	$(BIN)/python -c "from lui.dbt import run_dbt; import sys; r = run_dbt(['docs', 'generate'], capture=False); sys.exit(r.returncode)"
+	$(BIN)/python -c "from lui.warehouse.dbt import run_dbt; import sys; r = run_dbt(['docs', 'generate'], capture=False); sys.exit(r.returncode)"
 
 clean:
 	rm -rf target logs warehouse/dbt .pytest_cache .ruff_cache

@@ -25,21 +25,21 @@ INDEX_KEYS = ["wave_id", "breakdown", "group_label", "mission_id"]
 
 
 def generate(out: str, wave: str, respondents: int, seed: int) -> dict:
-    from lui.generate import write_wave
+    from lui.demo.generate import write_wave
 
     write_wave(Path(out), wave, respondents, seed)
     return {"file_mb": Path(out).stat().st_size / 2**20}
 
 
 def land(file: str, wave: str, warehouse: str) -> dict:
-    from lui.land import land_file
+    from lui.landing.land import land_file
 
     result = land_file(file, wave, Path(warehouse))
     return {"respondents": result.respondents, "answers": result.answers, "status": result.status}
 
 
 def build(wave: str, warehouse: str) -> dict:
-    from lui.dbt import dbt_build
+    from lui.warehouse.dbt import dbt_build
 
     dbt_build(wave, warehouse=Path(warehouse))
     return {}
@@ -48,7 +48,7 @@ def build(wave: str, warehouse: str) -> dict:
 def build_index_path(wave: str, warehouse: str) -> dict:
     """`dbt build` of that wave restricted to fct_mission_index and what it needs (with
     their tests): the same work as the hand-written floor, no toplines or priorities."""
-    from lui.dbt import dbt_build
+    from lui.warehouse.dbt import dbt_build
 
     dbt_build(wave, warehouse=Path(warehouse), extra=["--select", "+fct_mission_index"])
     return {}
@@ -56,14 +56,14 @@ def build_index_path(wave: str, warehouse: str) -> dict:
 
 def dbt_startup(warehouse: str) -> dict:
     """dbt's fixed cost: parse, connect and run the smallest model (dim_mission)."""
-    from lui.dbt import dbt_build
+    from lui.warehouse.dbt import dbt_build
 
     dbt_build(warehouse=Path(warehouse), extra=["--select", "dim_mission"])
     return {}
 
 
 def publish(warehouse: str, marts: str) -> dict:
-    from lui.publish import publish as publish_marts
+    from lui.warehouse.publish import publish as publish_marts
 
     publish_marts(Path(warehouse), Path(marts))
     return {}
@@ -105,7 +105,7 @@ def sql_floor(wave: str, warehouse: str) -> dict:
 
 
 def pandas_baseline(wave: str, warehouse: str) -> dict:
-    from lui import pandas_index
+    from lui.demo import pandas_index
 
     def read(sql: str) -> pd.DataFrame:
         # text as categoricals: 80 million answers as Python strings do not fit in memory

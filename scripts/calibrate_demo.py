@@ -1,7 +1,7 @@
 """Calibrate the demo generator's mission attitudes to the published July 2022 report.
 
 Generates the baseline wave (large n for the expectation), scores it with
-`lui.pandas_index` (the project's independent index calculation), compares with the
+`lui.demo.pandas_index` (the project's independent index calculation), compares with the
 published supergroup table and text figures, and nudges the latent attitudes in
 `src/lui/data/demo_mission_attitudes.csv`:
 
@@ -19,7 +19,10 @@ import csv
 import numpy as np
 import pandas as pd
 
-from lui import codebook, demo_calibration, demo_model, generate
+from lui import codebook
+from lui.demo import calibration as demo_calibration
+from lui.demo import generate
+from lui.demo import model as demo_model
 
 score = demo_calibration.score
 compare = demo_calibration.compare

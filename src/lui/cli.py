@@ -15,12 +15,15 @@ from collections.abc import Sequence
 from lui.errors import LuiError
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "generate": ("lui.generate", "write a realistic synthetic wave file (csv, parquet or sav)"),
-    "land": ("lui.land", "validate a wave file and land it in the warehouse's raw schema"),
-    "build": ("lui.build", "run dbt build for one wave (or all) and publish the marts"),
-    "publish": ("lui.publish", "copy the marts to the published read-only file"),
+    "generate": (
+        "lui.demo.generate",
+        "write a synthetic wave file (csv, parquet or sav)",
+    ),
+    "land": ("lui.landing.land", "validate a wave file and land it in the warehouse's raw schema"),
+    "build": ("lui.warehouse.build", "run dbt build for one wave (or all) and publish the marts"),
+    "publish": ("lui.warehouse.publish", "copy the marts to the published read-only file"),
     "app": ("lui.app", "serve the Streamlit app on the published marts"),
-    "demo": ("lui.demo", "generate, land, build and publish the four demo waves"),
+    "demo": ("lui.demo.run", "generate, land, build and publish the four demo waves"),
 }
 
 

@@ -24,7 +24,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """
     from handmade import land, make_wave
 
-    from lui.dbt import dbt_build
+    from lui.warehouse.dbt import dbt_build
 
     warehouse = tmp_path_factory.mktemp("handmade") / "levelling_up.duckdb"
     for wave_id, seed in HANDMADE_WAVES.items():

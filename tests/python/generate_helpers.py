@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lui import codebook, wavefile
+from lui import codebook
+from lui.landing import wavefile
 
 TEXT_COLUMNS = ("respondent_id", "la_code", "urban_rural", "supergroup", "age_band", "gender")
 

@@ -14,7 +14,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lui import codebook, raw
+from lui import codebook
+from lui.landing import raw
 
 REGION_SHIFT = {"London": 0.6, "North East": -0.6, "South East": 0.3, "Wales": -0.3}
 

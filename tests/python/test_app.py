@@ -1,7 +1,7 @@
 """The Streamlit app (streamlit_app/) against marts built from demo waves, with AppTest.
 
 One session fixture generates four demo waves with the realistic generator
-(`lui.generate.generate_frame`), lands them into the raw tables, builds them with dbt and
+(`lui.demo.generate.generate_frame`), lands them into the raw tables, builds them with dbt and
 publishes the marts. Every page must run without an exception, its widgets must change
 what it shows, and the numbers it shows must equal the marts'. The empty states (nothing
 published, one wave only), picking up a newly published copy without a restart, and
@@ -62,9 +62,9 @@ def demo_marts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     from handmade import land
 
-    from lui.dbt import dbt_build
-    from lui.generate import generate_frame
-    from lui.publish import publish
+    from lui.demo.generate import generate_frame
+    from lui.warehouse.dbt import dbt_build
+    from lui.warehouse.publish import publish
 
     folder = tmp_path_factory.mktemp("app_demo")
     warehouse = folder / "levelling_up.duckdb"

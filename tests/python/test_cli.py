@@ -143,7 +143,7 @@ def test_app_command_serves_streamlit_headless_on_the_port() -> None:
 
 @pytest.mark.skipif(not app.APP_FILE.exists(), reason="streamlit_app/app.py not written yet")
 def test_app_serves_the_published_marts(built_warehouse: Path, tmp_path: Path) -> None:
-    from lui.publish import publish
+    from lui.warehouse.publish import publish
 
     marts = publish(built_warehouse, tmp_path / "published.duckdb").path
     port = free_port()

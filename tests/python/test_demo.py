@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lui import demo, demo_model
-from lui.dbt import run_dbt
+from lui.demo import model as demo_model
+from lui.demo import run as demo
+from lui.warehouse.dbt import run_dbt
 
 pytestmark = pytest.mark.slow
 

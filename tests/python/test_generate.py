@@ -21,8 +21,12 @@ import pandas as pd
 import pytest
 from generate_helpers import nation_and_region, normalised, read_back
 
-from lui import codebook, demo_calibration, demo_model, generate, raw
+from lui import codebook
+from lui.demo import calibration as demo_calibration
+from lui.demo import generate
+from lui.demo import model as demo_model
 from lui.errors import LuiError
+from lui.landing import raw
 
 BASELINE = demo_model.BASELINE_WAVE
 N = demo_model.BASELINE_RESPONDENTS
@@ -285,7 +289,7 @@ def test_baseline_reproduces_the_report_with_the_pandas_index(baseline: pd.DataF
 def test_baseline_reproduces_the_report_with_the_dbt_models(
     baseline: pd.DataFrame, tmp_path: Path
 ) -> None:
-    from lui.dbt import dbt_build
+    from lui.warehouse.dbt import dbt_build
 
     warehouse = tmp_path / "levelling_up.duckdb"
     codes = [q.code for q in codebook.questions_for_wave(BASELINE)]

@@ -19,7 +19,7 @@ import pytest
 from land_fixtures import WAVE, raw_checksum, valid_wave, write
 
 from lui import cli, codebook
-from lui.land import land_file
+from lui.landing.land import land_file
 
 OTHER_WAVE = "2022-02"
 QUESTION = "pay_income_feeling"  # scale income4: codes 1-4, 9, 99
@@ -552,7 +552,7 @@ def test_large_file_streams_through_in_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A file larger than one load chunk lands whole (chunks inside one transaction)."""
-    from lui import land
+    from lui.landing import land
 
     monkeypatch.setattr(land, "LOAD_CHUNK_ROWS", 70)
     warehouse = tmp_path / "w.duckdb"

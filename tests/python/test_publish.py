@@ -19,9 +19,9 @@ import duckdb
 import pytest
 from handmade import land, make_wave
 
-from lui import build, publish
 from lui.errors import LuiError
 from lui.paths import PROJECT_ROOT
+from lui.warehouse import build, publish
 
 pytestmark = pytest.mark.slow
 

@@ -12,9 +12,10 @@ import pytest
 from conftest import HANDMADE_RESPONDENTS, HANDMADE_WAVES
 from handmade import land, make_wave, read_table
 
-from lui import codebook, pandas_index
-from lui.dbt import dbt_build, run_dbt
+from lui import codebook
+from lui.demo import pandas_index
 from lui.errors import LuiError
+from lui.warehouse.dbt import dbt_build, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -331,7 +332,7 @@ def test_the_wave_scopes_the_models_as_a_dbt_var_or_from_lui(built_warehouse, tm
 def test_a_warehouse_built_before_a_column_change_says_to_full_refresh(built_warehouse, tmp_path):
     """After an upgrade that changes an incremental table's columns, a build fails with
     the way out; `lui build --full-refresh` rebuilds every table from the raw tables."""
-    from lui.build import build
+    from lui.warehouse.build import build
 
     warehouse = _copy(built_warehouse, tmp_path / "upgraded")
     before = _marts(warehouse)

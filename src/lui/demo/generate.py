@@ -4,7 +4,7 @@ The generator samples small areas by population (so la_code, imd_quintile and ur
 agree), gives each local authority one synthetic ONS supergroup, draws a panel-like age and
 gender profile, rakes weights to population margins and turns latent attitudes by group into
 answer codes defined by the codebook's scales. The model and its calibration to the
-published July 2022 report are in `lui.demo_model` and docs/demo_generator.md.
+published July 2022 report are in `lui.demo.model` and docs/demo_generator.md.
 
 Output is deterministic for a given wave, size and seed. Large waves are produced in chunks
 (vectorised numpy, one chunk of answers in memory at a time): a 1,000,000-respondent parquet
@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lui import codebook, demo_model
+from lui import codebook
+from lui.demo import model as demo_model
 from lui.errors import LuiError
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".sav": "sav"}

@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lui import codebook, demo_model, pandas_index
+from lui import codebook
+from lui.demo import model as demo_model
+from lui.demo import pandas_index
 
 SUPERGROUP_TOLERANCE = 3.0  # index points, All UK and every supergroup x mission
 TEXT_TOLERANCE = 5.0  # index points, the deprivation and urban/rural figures
@@ -48,7 +50,7 @@ def long_responses(frame: pd.DataFrame, wave_id: str) -> pd.DataFrame:
 
 
 def score(frame: pd.DataFrame, wave_id: str = demo_model.BASELINE_WAVE) -> pd.DataFrame:
-    """Mission index of a generated wave by breakdown (lui.pandas_index), with mission keys."""
+    """Mission index of a generated wave by breakdown (lui.demo.pandas_index), with mission keys."""
     respondents = frame[list(codebook.RESPONDENT_COLUMNS)].assign(wave_id=wave_id)
     index = pandas_index.mission_index(respondents, long_responses(frame, wave_id))
     index["mission_key"] = index["mission_id"].map(demo_model.mission_keys())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from lui import raw
+from lui.landing import raw
 from lui.errors import LuiError
 from lui.paths import PROJECT_ROOT, warehouse_path
 

@@ -39,8 +39,8 @@ import pandas as pd
 
 from lui import codebook
 from lui.errors import LuiError
+from lui.landing.wavefile import WaveFile, expected_type, type_name
 from lui.paths import EXPECTATIONS_DIR
-from lui.wavefile import WaveFile, expected_type, type_name
 
 SUITES = ("columns", "respondents", "answers")
 EXAMPLES = 3

@@ -1,6 +1,6 @@
 """Reading the wave file fieldwork delivers (CSV, Parquet or SPSS `.sav`) into one Arrow table.
 
-Reading never decides whether the data is good; that is the gate's job (`lui.validate`). It
+Reading never decides whether the data is good; that is the gate's job (`lui.landing.gate`). It
 only refuses what cannot be read at all (missing, empty, truncated, wrong delimiter or
 encoding) with a `LuiError`, and brings the columns to the types the wave format promises:
 

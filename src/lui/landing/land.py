@@ -19,12 +19,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from lui import codebook, raw
+from lui import codebook
 from lui.errors import LuiError
+from lui.landing import raw
+from lui.landing.gate import question_columns, validate_wave
+from lui.landing.wavefile import WaveFile, read_wave_file
 from lui.paths import warehouse_path
 from lui.progress import Steps
-from lui.validate import question_columns, validate_wave
-from lui.wavefile import WaveFile, read_wave_file
 
 LOAD_CHUNK_ROWS = 250_000
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import duckdb
 
-from lui import codebook, publish
-from lui.dbt import dbt_build
+from lui import codebook
+from lui.warehouse import publish
+from lui.warehouse.dbt import dbt_build
 from lui.errors import LuiError
 from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
 

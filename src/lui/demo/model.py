@@ -54,11 +54,11 @@ Balanced draws
 
 Calibration
     `scripts/calibrate_demo.py` nudges the supergroup, deprivation and rural terms of the
-    attitudes table until the index computed by `lui.pandas_index` matches the report:
+    attitudes table until the index computed by `lui.demo.pandas_index` matches the report:
     first on large samples (the expectation), then on the demo baseline itself (wave
     2022-02, 4,162 respondents, seed `DEMO_SEED` = 1), so that the shipped demo lands
     within the tolerances of issue #3. Other seeds land within sampling error (about 1 point
-    for large groups, 3 for London Cosmopolitan). Any change here or in `lui.generate` that
+    for large groups, 3 for London Cosmopolitan). Any change here or in `lui.demo.generate` that
     alters the random draws needs a re-run of the script.
 
 Drift

@@ -16,8 +16,11 @@ from pathlib import Path
 
 import duckdb
 
-from lui import build, demo_model, generate, land, publish
+from lui.demo import generate
+from lui.demo import model as demo_model
+from lui.landing import land
 from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
+from lui.warehouse import build, publish
 
 DEFAULT_DIR = PROJECT_ROOT / "demo_waves"
 SIGNIFICANT = "*"

@@ -1,0 +1,1 @@
+"""Demo: the synthetic wave generator, its model, calibration and the pandas reference."""

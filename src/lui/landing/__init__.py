@@ -1,0 +1,1 @@
+"""Landing: reading a wave file, the validation gate and the raw tables."""
