@@ -21,7 +21,7 @@ import pandas as pd
 
 from lui import codebook
 from lui.demo import calibration as demo_calibration
-from lui.demo import generate
+from lui.demo import generate, sample
 from lui.demo import model as demo_model
 
 score = demo_calibration.score
@@ -34,7 +34,7 @@ def read_table() -> pd.DataFrame:
 
 def normalise(table: pd.DataFrame) -> pd.DataFrame:
     """Move the supergroups' base-weighted mean shift into the intercept (same attitudes)."""
-    bases = generate.published_bases().query("breakdown == 'supergroup'")
+    bases = sample.published_bases().query("breakdown == 'supergroup'")
     shares = pd.Series(bases["unweighted_base"].to_numpy(), index=bases["group"])
     shares = shares.rename(index={n: c for c, n in demo_model.SUPERGROUP_CODES.items()})
     shares = shares[list(demo_model.SUPERGROUP_CODES)] / shares.sum()
@@ -132,7 +132,7 @@ def main() -> None:
     for label, n, seed in (("expectation", args.respondents, 999), ("baseline seed 1", 4162, 1)):
         frame = generate.generate_frame("2022-02", n, seed)
         cmp = compare(score(frame))
-        print(f"\n== {label}: deff {generate.design_effect(frame.weight.to_numpy()):.2f}")
+        print(f"\n== {label}: deff {sample.design_effect(frame.weight.to_numpy()):.2f}")
         wide = cmp.pivot_table(
             index=["breakdown", "group_label"], columns="mission_key", values="deviation"
         )

@@ -23,7 +23,7 @@ from generate_helpers import nation_and_region, normalised, read_back
 
 from lui import codebook
 from lui.demo import calibration as demo_calibration
-from lui.demo import generate
+from lui.demo import generate, sample
 from lui.demo import model as demo_model
 from lui.errors import LuiError
 from lui.landing import raw
@@ -140,15 +140,15 @@ def test_baseline_has_the_published_bases(baseline: pd.DataFrame) -> None:
         .to_dict(),
         "supergroup": baseline["supergroup"].value_counts().to_dict(),
     }
-    for row in generate.published_bases().itertuples():
+    for row in sample.published_bases().itertuples():
         group = row.group.casefold() if row.breakdown == "region" else row.group
         assert got[row.breakdown].get(group) == row.unweighted_base, (row.breakdown, row.group)
 
 
 def test_other_sizes_keep_the_baseline_proportions() -> None:
-    base = generate.allocation(N)
+    base = sample.allocation(N)
     for size in (1000, 10_000, 1_000_000):
-        cells = generate.allocation(size)
+        cells = sample.allocation(size)
         assert cells.sum() == size
         assert np.abs(cells / size - base / N).max() <= 1 / size + 1e-12
 
@@ -165,11 +165,11 @@ def test_geography_is_consistent(baseline: pd.DataFrame) -> None:
 def test_supergroups_are_plausible() -> None:
     las = codebook.local_authorities()
     by_sg: dict[str, set[str]] = {}
-    for la_code, sg in generate.geography().la_supergroup.items():
+    for la_code, sg in sample.geography().la_supergroup.items():
         by_sg.setdefault(sg, set()).add(las[la_code]["region"])
     assert by_sg["London Cosmopolitan"] == {"London"}
     assert (
-        sum(sg == "London Cosmopolitan" for sg in generate.geography().la_supergroup.values()) == 12
+        sum(sg == "London Cosmopolitan" for sg in sample.geography().la_supergroup.values()) == 12
     )
     assert not by_sg["Town and Country Living"] & {"North East", "London"}
     assert not by_sg["Urban Settlements"] & {"Scotland", "Northern Ireland"}
@@ -192,10 +192,10 @@ def test_weights_are_positive_raked_and_have_a_realistic_design_effect(
 ) -> None:
     w = baseline["weight"]
     assert (w > 0).all() and abs(w.mean() - 1) < 1e-3
-    assert 1.2 <= generate.design_effect(w.to_numpy()) <= 2.0
+    assert 1.2 <= sample.design_effect(w.to_numpy()) <= 2.0
     geo = nation_and_region(baseline)
     region_w = w.groupby(geo["region"].to_numpy()).sum() / w.sum()
-    population = pd.Series(generate.geography().region_population, generate.geography().regions)
+    population = pd.Series(sample.geography().region_population, sample.geography().regions)
     assert np.allclose(
         region_w.sort_index(), (population / population.sum()).sort_index(), atol=0.01
     )
@@ -312,7 +312,7 @@ def test_baseline_reproduces_the_report_with_the_dbt_models(
 @pytest.mark.slow
 def test_a_million_respondents_in_under_a_minute_and_4gb(tmp_path: Path) -> None:
     code = (
-        "import resource, sys, time; from pathlib import Path; from lui import generate; "
+        "import resource, sys, time; from pathlib import Path; from lui.demo import generate; "
         "t = time.perf_counter(); "
         f"generate.write_wave(Path({str(tmp_path / 'big.parquet')!r}), '2023-08', 1_000_000, 1); "
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"

@@ -176,82 +176,17 @@ def routed_nations(question_code: str, wave_id: str) -> tuple[str, ...] | None:
 # ---------------------------------------------------------------------------------------------
 # Geography: supergroup per local authority (synthetic rules).
 # ---------------------------------------------------------------------------------------------
-SUPERGROUP_BY_LA_NAME: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "Camden",
-            "City of London",
-            "Hackney",
-            "Hammersmith and Fulham",
-            "Haringey",
-            "Islington",
-            "Kensington and Chelsea",
-            "Lambeth",
-            "Southwark",
-            "Tower Hamlets",
-            "Wandsworth",
-            "Westminster",
-        ),
-        "London Cosmopolitan",
-    ),
-    **dict.fromkeys(
-        ("Richmond upon Thames", "Kingston upon Thames", "Sutton", "Bromley"),
-        "Affluent England",
-    ),
-    **dict.fromkeys(("Havering", "Bexley", "Newport"), "Urban Settlements"),
-    **dict.fromkeys(
-        (
-            "Birmingham",
-            "Leicester",
-            "Luton",
-            "Slough",
-            "Sandwell",
-            "Bradford",
-            "Blackburn with Darwen",
-            "Wolverhampton",
-        ),
-        "Ethnically Diverse Metropolitan Living",
-    ),
-    **dict.fromkeys(
-        (
-            "Manchester",
-            "Liverpool",
-            "Leeds",
-            "Sheffield",
-            "Newcastle upon Tyne",
-            "Nottingham",
-            "City of Bristol",
-            "Brighton and Hove",
-            "Cambridge",
-            "Oxford",
-            "Exeter",
-            "York",
-            "Bath and North East Somerset",
-            "Southampton",
-            "Portsmouth",
-            "Norwich",
-            "Coventry",
-            "Reading",
-            "Cheltenham",
-            "Canterbury",
-            "Lancaster",
-            "Salford",
-            "Preston",
-            "Plymouth",
-            "City of Lincoln",
-            "Worcester",
-            "Derby",
-            "City of Edinburgh",
-            "Glasgow City",
-            "Aberdeen City",
-            "Dundee City",
-            "Cardiff",
-            "Swansea",
-            "Belfast",
-        ),
-        "Business, Education and Heritage Centres",
-    ),
-}
+# Named local authorities with a fixed supergroup (`data/supergroup_by_la_name.csv`).
+SUPERGROUP_BY_LA_NAME_FILE = DATA_DIR / "supergroup_by_la_name.csv"
+
+
+@cache
+def supergroup_by_la_name() -> dict[str, str]:
+    """la_name -> supergroup for the authorities that the rules below do not decide."""
+    with SUPERGROUP_BY_LA_NAME_FILE.open(newline="", encoding="utf-8") as handle:
+        return {row["la_name"]: row["supergroup"] for row in csv.DictReader(handle)}
+
+
 NORTH_AND_MIDLANDS = (
     "North East",
     "North West",
@@ -265,7 +200,7 @@ def assign_supergroup(
     la_name: str, nation: str, region: str, rural_share: float, mean_imd: float
 ) -> str:
     """One plausible (synthetic) ONS 2011 supergroup for a local authority."""
-    named = SUPERGROUP_BY_LA_NAME.get(la_name.strip())
+    named = supergroup_by_la_name().get(la_name.strip())
     if named:
         return named
     if region == "London":
@@ -369,77 +304,33 @@ class QuestionModel:
 
 # Offsets give each question of a mission its own level (e.g. housing affordability is
 # rated far worse than the quality of one's own home); don't-know rates are high where
-# many people have no first-hand knowledge.
-QUESTION_MODELS: dict[str, QuestionModel] = {
-    "pay_income_feeling": QuestionModel(offset=0.55, refused=0.03),
-    "pay_income_vs_local": QuestionModel(offset=0.0, dont_know=0.10, refused=0.03),
-    "pay_income_vs_national": QuestionModel(offset=-0.1, dont_know=0.12, refused=0.03),
-    "jobs_availability_sat": QuestionModel(offset=-0.15, dont_know=0.12),
-    "youth_training_sat": QuestionModel(offset=-0.3, dont_know=0.28),
-    "rd_innovation_sat": QuestionModel(offset=0.1, dont_know=0.22),
-    "rd_gov_spending_sat": QuestionModel(offset=-0.1, dont_know=0.14),
-    "pt_use_frequency": QuestionModel(offset=-0.6),
-    "pt_ease_rating": QuestionModel(offset=0.35, dont_know=0.06),
-    "pt_cost_rating": QuestionModel(offset=-0.25, dont_know=0.08),
-    "pt_time_rating": QuestionModel(offset=0.0, dont_know=0.07),
-    "roads_sat": QuestionModel(offset=0.2, dont_know=0.04),
-    "cycle_routes_sat": QuestionModel(offset=-0.2, dont_know=0.18),
-    "walk_cycle_able_agree": QuestionModel(offset=0.8, dont_know=0.02),
-    "internet_access_sat": QuestionModel(offset=0.0, dont_know=0.02),
-    "internet_5g_outside": QuestionModel(offset=-0.4, skipped=0.004),
-    "home_broadband_sat": QuestionModel(offset=-0.1, dont_know=0.02),
-    "primary_schools_sat": QuestionModel(offset=0.0, dont_know=0.30),
-    "adult_skills_sat": QuestionModel(offset=0.0, dont_know=0.30),
-    "health_physical": QuestionModel(offset=0.35, refused=0.01),
-    "nhs_access_sat": QuestionModel(offset=-0.35, dont_know=0.03),
-    "gp_quality_sat": QuestionModel(offset=0.15, dont_know=0.03),
-    "hospital_quality_sat": QuestionModel(offset=0.2, dont_know=0.06),
-    "air_quality_sat": QuestionModel(offset=0.35, dont_know=0.03),
-    "leisure_centres_sat": QuestionModel(offset=0.05, dont_know=0.15),
-    "walk_cycle_frequency": QuestionModel(offset=0.6),
-    "wb_life_satisfaction": QuestionModel(offset=0.1, dont_know=0.01),
-    "wb_worthwhile": QuestionModel(offset=0.25, dont_know=0.01),
-    "wb_happy_yesterday": QuestionModel(offset=0.1, dont_know=0.01),
-    "wb_anxious_yesterday": QuestionModel(offset=0.4, dont_know=0.01, refused=0.005),
-    "health_mental": QuestionModel(offset=0.0, refused=0.015),
-    "neighbourhood_sat": QuestionModel(offset=0.35, dont_know=0.01),
-    "green_space_sat": QuestionModel(offset=0.45, dont_know=0.02),
-    "town_centre_sat": QuestionModel(offset=-0.3, dont_know=0.02),
-    "cultural_facilities_sat": QuestionModel(offset=-0.05, dont_know=0.08),
-    "cultural_opportunities_agree": QuestionModel(offset=0.05, dont_know=0.07),
-    "pull_together_agree": QuestionModel(offset=-0.05, dont_know=0.07),
-    "get_on_well_agree": QuestionModel(offset=0.3, dont_know=0.06),
-    "proud_agree": QuestionModel(offset=0.05, dont_know=0.03),
-    "recommend_area_agree": QuestionModel(offset=0.1, dont_know=0.03),
-    "housing_affordability_sat": QuestionModel(offset=-0.9, dont_know=0.08),
-    "housing_choice_sat": QuestionModel(offset=-0.55, dont_know=0.10),
-    "home_quality_sat": QuestionModel(offset=0.55, dont_know=0.01),
-    "home_warmth_sat": QuestionModel(offset=0.45, dont_know=0.01),
-    "home_energy_sat": QuestionModel(offset=0.15, dont_know=0.04),
-    "crime_worry": QuestionModel(offset=0.55, dont_know=0.01),
-    "crime_trend_country": QuestionModel(offset=-0.9, dont_know=0.08),
-    "crime_trend_local": QuestionModel(offset=-0.1, dont_know=0.12),
-    "crime_local_drugs": QuestionModel(offset=-0.3, dont_know=0.25),
-    "crime_local_robbery": QuestionModel(offset=-0.1, dont_know=0.22),
-    "crime_local_asb": QuestionModel(offset=-0.3, dont_know=0.15),
-    "crime_local_burglary": QuestionModel(offset=-0.05, dont_know=0.20),
-    "crime_local_murder": QuestionModel(offset=0.3, dont_know=0.28),
-    "crime_local_car": QuestionModel(offset=0.0, dont_know=0.24),
-    "crime_local_gun": QuestionModel(offset=0.3, dont_know=0.30),
-    "crime_local_sexual": QuestionModel(offset=0.1, dont_know=0.33),
-    "crime_local_knife": QuestionModel(offset=0.0, dont_know=0.28),
-    "crime_local_domestic": QuestionModel(offset=0.0, dont_know=0.35),
-    "police_service_sat": QuestionModel(offset=-0.05, dont_know=0.10),
-    # Devolution: support for more local control counts against the mission (reversed).
-    "support_la_control": QuestionModel(offset=-1.05, dont_know=0.10),
-    "support_mayor": QuestionModel(
-        offset=-0.85,
-        dont_know=0.12,
-        effects={"nation": {"Scotland": 0.08, "Wales": 0.05, "Northern Ireland": 0.12}},
-    ),
-    "influence_local": QuestionModel(offset=-0.1, dont_know=0.04),
-    "influence_national": QuestionModel(offset=-0.6, dont_know=0.04),
-}
+# many people have no first-hand knowledge. One row per question in
+# `data/question_models.csv`; group shifts (factor, level, shift) in
+# `data/question_model_effects.csv`. Devolution: support for more local control counts
+# against the mission (reversed), hence the large negative offsets there.
+QUESTION_MODELS_FILE = DATA_DIR / "question_models.csv"
+QUESTION_MODEL_EFFECTS_FILE = DATA_DIR / "question_model_effects.csv"
+
+
+@cache
+def question_models() -> dict[str, QuestionModel]:
+    """question_code -> QuestionModel, read once from the two data files."""
+    effects: dict[str, dict[str, dict[str, float]]] = {}
+    with QUESTION_MODEL_EFFECTS_FILE.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            by_factor = effects.setdefault(row["question_code"], {})
+            by_factor.setdefault(row["factor"], {})[row["level"]] = float(row["shift"])
+    with QUESTION_MODELS_FILE.open(newline="", encoding="utf-8") as handle:
+        return {
+            row["question_code"]: QuestionModel(
+                offset=float(row["offset"]),
+                dont_know=float(row["dont_know"]),
+                refused=float(row["refused"]),
+                skipped=float(row["skipped"]),
+                effects=effects.get(row["question_code"], {}),
+            )
+            for row in csv.DictReader(handle)
+        }
 
 
 @dataclass(frozen=True)
@@ -601,7 +492,7 @@ def mission_attitudes() -> dict[str, dict[str, float]]:
 
 
 def question_model(question_code: str) -> QuestionModel:
-    return QUESTION_MODELS.get(question_code, QuestionModel())
+    return question_models().get(question_code, QuestionModel())
 
 
 def mission_keys() -> dict[int, str]:
