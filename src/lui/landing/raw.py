@@ -89,7 +89,7 @@ class LandingRecord:
     landed_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
 
 
-def _quote(identifier: str) -> str:
+def quote_identifier(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
@@ -114,7 +114,7 @@ def _unpivot(relation: str, question_codes: Sequence[str]) -> str:
             "select null::varchar as respondent_id, null::varchar as question_code, "
             "null::integer as response_code where false"
         )
-    columns = ", ".join(_quote(code) for code in question_codes)
+    columns = ", ".join(quote_identifier(code) for code in question_codes)
     return (
         "select cast(respondent_id as varchar) as respondent_id, question_code, "
         "cast(response_code as integer) as response_code "
