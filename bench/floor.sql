@@ -76,7 +76,9 @@ select
     n as unweighted_base,
     sw as weighted_base,
     sw * sw / sw2 as effective_base,
+    -- domain SE on the wave's design: N/(N-1) with N the wave's respondents
     case when n > 1 then sqrt(
-        n / (n - 1) * greatest(sw2y2 - 2 * (swy / sw) * sw2y + (swy / sw) * (swy / sw) * sw2, 0) / (sw * sw)
+        (select count(*) from people) / ((select count(*) from people) - 1)
+        * greatest(sw2y2 - 2 * (swy / sw) * sw2y + (swy / sw) * (swy / sw) * sw2, 0) / (sw * sw)
     ) end as standard_error
 from moments

@@ -22,16 +22,19 @@
     sum({{ prefix }}sum_w2y2) as sum_w2y2
 {%- endmacro %}
 
-{#- Standard error of a weighted mean `mean` from its moments:
-    sqrt( n/(n-1) * sum( w_i^2 (y_i - m)^2 ) / (sum w)^2 ), with
-    sum w^2 (y - m)^2 = sum w^2 y^2 - 2 m sum w^2 y + m^2 sum w^2.
-    Single-stage with-replacement design (R survey::svymean, weights only).
-    Null below two respondents, where it is undefined. -#}
-{% macro taylor_standard_error(n, sum_w, sum_w2, sum_w2y, sum_w2y2, mean) -%}
+{#- Standard error of a weighted mean `mean` of a domain (a group, or the whole wave) from
+    its moments, as R's survey::svyby / svymean give on the full wave design:
+    sqrt( N/(N-1) * sum_domain( w_i^2 (y_i - m)^2 ) / (sum_domain w)^2 ), with
+    sum w^2 (y - m)^2 = sum w^2 y^2 - 2 m sum w^2 y + m^2 sum w^2, where N (`design_n`) is
+    the wave's respondents (the design's sampling units), not the domain's `n`: outside the
+    domain the linearised value is zero, so the sum runs over the domain only.
+    Single-stage with-replacement design, weights only.
+    Null below two respondents in the domain, where it carries no information. -#}
+{% macro taylor_standard_error(n, design_n, sum_w, sum_w2, sum_w2y, sum_w2y2, mean) -%}
     case
         when {{ n }} > 1 and {{ sum_w }} > 0
             then sqrt(
-                cast({{ n }} as double) / ({{ n }} - 1)
+                cast({{ design_n }} as double) / ({{ design_n }} - 1)
                 * greatest(
                     {{ sum_w2y2 }} - 2 * {{ mean }} * {{ sum_w2y }} + {{ mean }} * {{ mean }} * {{ sum_w2 }},
                     0

@@ -43,6 +43,7 @@ def expected(raw_tables: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
     respondents, responses = raw_tables
     scores = pandas_index.respondent_scores(responses)
     frame = scores.merge(pandas_index.with_geography(respondents), on=["wave_id", "respondent_id"])
+    wave_sizes = respondents.groupby("wave_id").size()
     rows = []
     for breakdown in BREAKDOWNS:
         for (wave_id, group, mission_id), part in frame.groupby(
@@ -56,22 +57,27 @@ def expected(raw_tables: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
                     "breakdown": breakdown,
                     "group_label": group,
                     "mission_id": mission_id,
-                    **_stats(part),
-                    **{f"rest_{k}": v for k, v in _stats(rest).items()},
+                    **_stats(part, wave_sizes[wave_id]),
+                    **{f"rest_{k}": v for k, v in _stats(rest, wave_sizes[wave_id]).items()},
                 }
             )
     return pd.DataFrame(rows)
 
 
-def _stats(part: pd.DataFrame) -> dict[str, float]:
-    """Weighted mean and Taylor SE, written out from DESIGN.md's formula (two-pass)."""
+def _stats(part: pd.DataFrame, wave_n: int) -> dict[str, float]:
+    """Weighted mean and domain Taylor SE, written out from the README's formula (two-pass).
+
+    The SE is the domain estimator on the whole wave's design (R survey::svyby): the
+    n/(n-1) factor uses `wave_n`, the wave's respondents, not the group's.
+    """
     n = len(part)
     if n == 0:
         return {"n": 0, "m": np.nan, "se": np.nan, "sw": 0.0, "eff": np.nan}
     w = part["weight"].to_numpy()
     y = part["score"].to_numpy()
     m = float((w * y).sum() / w.sum())
-    se = np.sqrt(n / (n - 1) * (w**2 * (y - m) ** 2).sum() / w.sum() ** 2) if n > 1 else np.nan
+    factor = wave_n / (wave_n - 1)
+    se = np.sqrt(factor * (w**2 * (y - m) ** 2).sum() / w.sum() ** 2) if n > 1 else np.nan
     return {
         "n": n,
         "m": m,
@@ -241,7 +247,8 @@ def test_priorities_and_their_emphasis_flags_match_python(built_warehouse, raw_t
     ]
     for group, part in wave.groupby("region"):
         row = rows[(rows.breakdown == "region") & (rows.group_label == group)].iloc[0]
-        mine, rest = _stats(part), _stats(wave[wave.region != group])
+        wave_n = int((respondents.wave_id == "2022-02").sum())
+        mine, rest = _stats(part, wave_n), _stats(wave[wave.region != group], wave_n)
         assert row.unweighted_base == mine["n"]
         if row.suppressed:
             assert pd.isna(row.pct_chosen) and pd.isna(row.more_emphasis)

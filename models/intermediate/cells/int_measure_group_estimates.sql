@@ -2,13 +2,35 @@
 
 -- Every measure for the UK and every group of every breakdown: weighted mean, bases,
 -- Taylor SE, and the same for the rest of the sample (everyone in the wave not in the
--- group) with the z statistic of the difference. Flags and suppression live in the marts.
+-- group) with the z statistic of the difference. Every SE is the domain estimator on the
+-- full wave design (n in n/(n-1) is the wave's respondents). Flags and suppression live
+-- in the marts.
 with
 
 cell_moments as (
 
     select * from {{ ref('int_measure_cell_moments') }}
     where {{ wave_predicate('wave_id') }}
+
+),
+
+respondent_cells as (
+
+    select
+        wave_id,
+        respondent_id
+    from {{ ref('int_respondent_cells') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+wave_sizes as (
+
+    select
+        wave_id,
+        count(*) as wave_respondents
+    from respondent_cells
+    group by wave_id
 
 ),
 
@@ -38,7 +60,8 @@ group_and_total as (
         cast(total.sum_wy - grp.sum_wy as double) as rest_sum_wy,
         cast(total.sum_w2y - grp.sum_w2y as double) as rest_sum_w2y,
         cast(total.sum_w2y2 - grp.sum_w2y2 as double) as rest_sum_w2y2,
-        total.unweighted_base - grp.unweighted_base as rest_unweighted_base
+        total.unweighted_base - grp.unweighted_base as rest_unweighted_base,
+        wave_sizes.wave_respondents
 
     from group_moments as grp
     inner join group_moments as total
@@ -47,6 +70,8 @@ group_and_total as (
             and grp.measure_type = total.measure_type
             and grp.measure_code = total.measure_code
             and total.breakdown = 'all'
+    inner join wave_sizes
+        on grp.wave_id = wave_sizes.wave_id
 
 ),
 
@@ -76,11 +101,12 @@ estimates as (
         unweighted_base,
         sum_w as weighted_base,
         sum_w * sum_w / sum_w2 as effective_base,
-        {{ taylor_standard_error('unweighted_base', 'sum_w', 'sum_w2', 'sum_w2y', 'sum_w2y2', 'estimate') }}
-            as standard_error,
+        {{ taylor_standard_error(
+            'unweighted_base', 'wave_respondents', 'sum_w', 'sum_w2', 'sum_w2y', 'sum_w2y2', 'estimate'
+        ) }} as standard_error,
         rest_estimate,
         {{ taylor_standard_error(
-            'rest_unweighted_base', 'rest_sum_w', 'rest_sum_w2',
+            'rest_unweighted_base', 'wave_respondents', 'rest_sum_w', 'rest_sum_w2',
             'rest_sum_w2y', 'rest_sum_w2y2', 'rest_estimate'
         ) }} as rest_standard_error
 

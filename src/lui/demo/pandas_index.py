@@ -66,8 +66,16 @@ def with_geography(respondents: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def weighted_stats(frame: pd.DataFrame, keys: list[str], value: str = "score") -> pd.DataFrame:
-    """n, sum w, effective base, weighted mean and Taylor SE per group of `keys`."""
+def weighted_stats(
+    frame: pd.DataFrame, keys: list[str], wave_respondents: pd.Series, value: str = "score"
+) -> pd.DataFrame:
+    """n, sum w, effective base, weighted mean and domain Taylor SE per group of `keys`.
+
+    `keys` include wave_id; `wave_respondents` (wave_id -> respondents) gives N, the wave's
+    sampling units: SE = sqrt(N/(N-1) * sum_group w^2 (y - m)^2 / (sum_group w)^2), the
+    domain estimator on the full wave design (R survey::svyby with svymean). Null below
+    two respondents in the group.
+    """
     f = frame.assign(w2=frame["weight"] ** 2, wy=frame["weight"] * frame[value])
     g = f.groupby(keys, as_index=False, observed=True).agg(
         unweighted_base=(value, "size"),
@@ -81,8 +89,9 @@ def weighted_stats(frame: pd.DataFrame, keys: list[str], value: str = "score") -
     ss = f.groupby(keys, as_index=False, observed=True)["resid"].sum()
     g = g.merge(ss, on=keys)
     n = g["unweighted_base"].astype(float)
+    big_n = g["wave_id"].map(wave_respondents).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        g["standard_error"] = np.sqrt(n / (n - 1) * g["resid"] / g["weighted_base"] ** 2)
+        g["standard_error"] = np.sqrt(big_n / (big_n - 1) * g["resid"] / g["weighted_base"] ** 2)
     g.loc[n < 2, "standard_error"] = np.nan
     g["effective_base"] = g["weighted_base"] ** 2 / g["sum_w2"]
     return g[
@@ -102,9 +111,10 @@ def mission_index(respondents: pd.DataFrame, responses: pd.DataFrame) -> pd.Data
     scores = respondent_scores(responses)
     people = with_geography(respondents)
     frame = scores.merge(people, on=["wave_id", "respondent_id"])
+    wave_respondents = people.groupby("wave_id").size()
     parts = []
     for breakdown in ("all", *BREAKDOWNS):
-        stats = weighted_stats(frame, ["wave_id", breakdown, "mission_id"])
+        stats = weighted_stats(frame, ["wave_id", breakdown, "mission_id"], wave_respondents)
         stats = stats.rename(columns={breakdown: "group_label"})
         stats.insert(1, "breakdown", breakdown)
         parts.append(stats)
