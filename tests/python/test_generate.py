@@ -23,7 +23,7 @@ from generate_helpers import nation_and_region, normalised, read_back
 
 from lui import codebook
 from lui.demo import calibration as demo_calibration
-from lui.demo import generate, sample
+from lui.demo import generate, pandas_index, sample
 from lui.demo import model as demo_model
 from lui.errors import LuiError
 from lui.landing import raw
@@ -325,3 +325,71 @@ def test_a_million_respondents_in_under_a_minute_and_4gb(tmp_path: Path) -> None
     import pyarrow.parquet as pq
 
     assert pq.ParquetFile(tmp_path / "big.parquet").metadata.num_rows == 1_000_000
+
+
+# --- local authorities: their effects, the truth file, waves past the demo ----------------------
+def test_local_authority_effects_are_kept_across_waves_and_centred_in_each_supergroup() -> None:
+    from lui.demo import answers
+
+    geo = sample.geography()
+    effects = answers.la_effects(SEED)
+    assert set(effects) == set(demo_model.mission_attitudes())
+    population = np.bincount(geo.la_idx, weights=geo.population)
+    supergroup = np.zeros(len(geo.las), dtype=int)
+    supergroup[geo.la_idx] = geo.supergroup_idx
+    for values in effects.values():
+        assert len(values) == len(geo.las) == 361
+        for sg in np.unique(supergroup):
+            members = supergroup == sg
+            assert np.average(values[members], weights=population[members]) == pytest.approx(
+                0, abs=1e-12
+            )
+        assert 0.7 * demo_model.LA_EFFECT_SD < values.std() < 1.3 * demo_model.LA_EFFECT_SD
+    assert answers.la_effects(SEED + 1)["homes"][0] != effects["homes"][0]
+
+
+def test_truth_file_has_every_authority_and_mission(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lui.demo import truth
+
+    monkeypatch.setattr(truth, "RESPONDENTS_PER_LA", 40)
+    out = tmp_path / "truth.csv"
+    assert generate.run(_args(out=tmp_path / "wave.csv", truth=out)) == 0
+    table = pd.read_csv(out, dtype={"la_code": str})
+    assert list(table.columns) == ["la_code", "mission_id", "true_index"]
+    assert len(table) == 361 * 12 and not table.duplicated(["la_code", "mission_id"]).any()
+    assert set(table.la_code) == set(codebook.local_authorities())
+    assert table.true_index.between(-200, 200).all()
+
+
+def test_truth_scores_like_the_index_calculation() -> None:
+    from lui.demo import truth
+
+    frame = generate.generate_frame(BASELINE, 500, SEED)
+    answers = {
+        code: (frame[code].fillna(0).to_numpy().astype(int), frame[code].isna().to_numpy())
+        for code in (q.code for q in codebook.questions_for_wave(BASELINE))
+    }
+    mine = truth.mission_scores(answers, BASELINE)
+    long = demo_calibration.long_responses(frame, BASELINE)
+    expected = pandas_index.respondent_scores(long).set_index(["respondent_id", "mission_id"])
+    ids = frame["respondent_id"].to_numpy()
+    for mission_id, scores in mine.items():
+        shown = ~np.isnan(scores)
+        reference = expected.xs(mission_id, level="mission_id")["score"]
+        assert set(ids[shown]) == set(reference.index)
+        np.testing.assert_allclose(scores[shown], reference.loc[ids[shown]].to_numpy())
+
+
+def test_a_wave_past_the_demo_continues_the_last_drift() -> None:
+    assert demo_model.drift_wave("2024-02") == "2023-08"
+    assert demo_model.drift_wave("2022-05") == "2022-02"
+    assert demo_model.drift_wave("2021-08") is None
+    uk = {
+        wave: demo_calibration.score(generate.generate_frame(wave, N, SEED), wave)
+        .query("breakdown == 'all'")
+        .set_index("mission_key")["index_score"]
+        for wave in ("2023-08", "2024-02")
+    }
+    assert (uk["2024-02"] - uk["2023-08"]).abs().max() < 4

@@ -170,8 +170,29 @@ def _centre(values: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np.n
     return values - means[groups]
 
 
+@cache
+def la_effects(seed: int) -> dict[str, np.ndarray]:
+    """mission_key -> each local authority's effect (geography().las order), latent units.
+
+    Normal draws (sd `LA_EFFECT_SD`) from a stream of their own, so the same for every
+    wave of a seed and leaving the waves' draws untouched; then centred, population-
+    weighted, inside each supergroup, so no supergroup's expectation moves.
+    """
+    geo = geography()
+    rng = np.random.default_rng(np.random.SeedSequence([seed, demo_model.LA_EFFECT_STREAM]))
+    n_la = len(geo.las)
+    population = np.bincount(geo.la_idx, weights=geo.population, minlength=n_la)
+    supergroup = np.zeros(n_la, dtype=np.int64)
+    supergroup[geo.la_idx] = geo.supergroup_idx
+    out = {}
+    for key in demo_model.mission_attitudes():
+        effect = demo_model.LA_EFFECT_SD * rng.standard_normal(n_la)
+        out[key] = _centre(effect, supergroup, population)
+    return out
+
+
 def mission_attitudes(
-    ctx: Context, wave_id: str, rng: np.random.Generator, strata: np.ndarray
+    ctx: Context, wave_id: str, rng: np.random.Generator, strata: np.ndarray, seed: int
 ) -> dict[str, np.ndarray]:
     """Latent attitude per mission and respondent (100-point units).
 
@@ -180,7 +201,9 @@ def mission_attitudes(
     s = ctx.sample
     n = len(s)
     params = demo_model.mission_attitudes()
-    drift = demo_model.WAVE_DRIFT.get(wave_id, {})
+    drift = demo_model.wave_drift(wave_id)
+    la = geography().la_idx[s.area]
+    effects = la_effects(seed)
     general = rng.standard_normal(n)
     share = demo_model.PERSON_GENERAL_SHARE
     out = {}
@@ -201,6 +224,7 @@ def mission_attitudes(
             )
             + ctx.effect("age_band", demo_model.AGE_EFFECTS.get(key, {}))
             + drift.get(key, 0.0)
+            + effects[key][la]
             + person
         )
     return out
@@ -232,9 +256,12 @@ def _answer_codes(
 
 
 def answer_chunk(
-    sample: Sample, wave_id: str, rng: np.random.Generator
+    sample: Sample, wave_id: str, rng: np.random.Generator, seed: int
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """question_code -> (answer codes, missing mask) for every question of the wave."""
+    """question_code -> (answer codes, missing mask) for every question of the wave.
+
+    `seed` picks the local-authority effects (`la_effects`), the same in every wave.
+    """
     geo = geography()
     ctx = Context(
         sample=sample,
@@ -244,8 +271,8 @@ def answer_chunk(
     )
     # balancing cells: supergroup x deprivation quintile x urban/rural
     strata = (sample.supergroup * 5 + ctx.imd - 1) * 2 + ctx.rural
-    attitudes = mission_attitudes(ctx, wave_id, rng, strata)
-    q_drift = demo_model.QUESTION_DRIFT.get(wave_id, {})
+    attitudes = mission_attitudes(ctx, wave_id, rng, strata, seed)
+    q_drift = demo_model.question_drift(wave_id)
     general = (
         _centre(rng.standard_normal(len(sample)), strata, sample.weight) * demo_model.PERSON_SD
     )

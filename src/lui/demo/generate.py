@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from lui import codebook
 from lui.demo import model as demo_model
-from lui.demo import write
+from lui.demo import truth, write
 from lui.demo.answers import answer_chunk
 from lui.demo.sample import Sample, draw_sample, geography
 from lui.errors import LuiError
@@ -69,7 +69,7 @@ def wave_chunks(
     for number, seq in enumerate(chunk_seqs):
         lo, hi = number * chunk_size, min(respondents, (number + 1) * chunk_size)
         part = Sample(**{k: v[lo:hi] for k, v in vars(sample).items()})
-        answers = answer_chunk(part, wave_id, np.random.default_rng(seq))
+        answers = answer_chunk(part, wave_id, np.random.default_rng(seq), seed)
         ids = np.char.add(prefix, np.char.zfill(np.arange(lo + 1, hi + 1).astype(str), 7))
         columns = {
             "respondent_id": pa.array(ids, pa.string()),
@@ -126,6 +126,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", required=True, type=Path, help="output file: .csv, .parquet or .sav"
     )
+    parser.add_argument(
+        "--truth",
+        type=Path,
+        default=None,
+        help="also write each local authority's true index per mission for this wave "
+        "(CSV: la_code, mission_id, true_index), for testing the local estimates",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,4 +140,7 @@ def run(args: argparse.Namespace) -> int:
         raise LuiError("--seed must be a non-negative integer")
     path = write_wave(args.out, args.wave, args.respondents, args.seed)
     print(f"wrote {args.respondents:,} respondents of wave {args.wave} to {path}")
+    if args.truth is not None:
+        truth.write_truth(args.truth, args.wave, args.seed)
+        print(f"wrote the local authorities' true index of wave {args.wave} to {args.truth}")
     return 0

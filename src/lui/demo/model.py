@@ -31,10 +31,14 @@ Answers (latent attitudes turned into answers)
     Each mission m has a latent attitude per respondent, in units of 100 index points:
 
         a_im = intercept_m + supergroup_m[sg_i] + imd_m[q_i] + rural_m * rural_i
-               + nation_m[nation_i] + age_m[age_i] + drift_m[wave] + person_im
+               + nation_m[nation_i] + age_m[age_i] + drift_m[wave] + la_m[la_i] + person_im
 
-    `person_im` is a person-level random effect (a general positivity factor shared by all
-    missions plus a mission-specific part). Question q's latent is the mean attitude of
+    `la_m[la_i]` is the local authority's own effect on mission m (`LA_EFFECT_SD`, about
+    8 index points; drawn once per seed and kept across waves; centred inside each
+    supergroup), the truth that `lui generate --truth` writes and the small-area
+    estimates of docs/local_estimates.md recover. `person_im` is a person-level random
+    effect (a general positivity factor shared by all missions plus a mission-specific
+    part). Question q's latent is the mean attitude of
     the missions it belongs to, plus the question's own offset, plus item noise; an ordered
     probit with thresholds half-way between the scale's points turns it into an answer code
     (reversed for negatively scored questions, e.g. "crime has gone up"). Before that, a
@@ -67,7 +71,9 @@ Drift
     awareness of levelling up peaks in summer 2022) and the questionnaire changes with the
     codebook (the 5G question is dropped after 2022-08, home broadband added in 2023-02).
     From 2023-02 the mayor question is asked in England only (combined-authority mayors are
-    an English policy), so its answers are empty elsewhere.
+    an English policy), so its answers are empty elsewhere. A wave after the last demo
+    wave (e.g. 2024-02) keeps the last demo wave's drift (`drift_wave`), so it shows no
+    spurious change; a wave between two demo waves has the earlier one's.
 """
 
 from __future__ import annotations
@@ -139,6 +145,28 @@ WAVE_DRIFT: dict[str, dict[str, float]] = {
         "internet": 0.05,  # gigabit roll-out
     },
 }
+
+
+def drift_wave(wave_id: str) -> str | None:
+    """The demo wave whose drift `wave_id` carries: the latest demo wave not after it.
+
+    A wave past the demo's four (e.g. 2024-02) continues the last one's drift rather than
+    falling back to the 2022 baseline; one before the baseline has none.
+    """
+    earlier = [wave for wave in DEMO_WAVES if wave <= wave_id]
+    return earlier[-1] if earlier else None
+
+
+def wave_drift(wave_id: str) -> dict[str, float]:
+    """Latent shift per mission key for `wave_id` (WAVE_DRIFT of its drift wave)."""
+    return WAVE_DRIFT.get(drift_wave(wave_id) or "", {})
+
+
+def question_drift(wave_id: str) -> dict[str, float]:
+    """Latent shift per question code for `wave_id` (QUESTION_DRIFT of its drift wave)."""
+    return QUESTION_DRIFT.get(drift_wave(wave_id) or "", {})
+
+
 # Question-level drift on top of the mission drift (energy price cap of winter 2022-23).
 QUESTION_DRIFT: dict[str, dict[str, float]] = {
     "2022-08": {"home_energy_sat": -0.10, "know_levelling_up": 0.12, "pay_income_feeling": -0.10},
@@ -258,6 +286,14 @@ TRIM_LOW, TRIM_HIGH = 0.25, 4.0  # weight trimming, as multiples of the mean wei
 # Answers: hand-set parts of the latent model (units: 100 index points).
 # ---------------------------------------------------------------------------------------------
 PERSON_SD = 0.55  # sd of the person-level attitude (per mission)
+# Local-authority effect per mission: independent normal draws, one per authority and
+# mission, drawn once per seed (the same in every wave) from a stream of their own, then
+# centred (population-weighted) inside each supergroup, so that supergroup and national
+# expectations, and so the calibration, are unchanged. 0.11 latent units moves an
+# authority's index by about 8 points (sd), the size docs/local_estimates.md states.
+LA_EFFECT_SD = 0.11
+LA_EFFECT_STREAM = 17  # spawn key of the effects' random stream, apart from the waves'
+
 PERSON_GENERAL_SHARE = 0.35  # share of its variance from a general positivity factor
 ITEM_SD = 0.80  # sd of the item-level noise around the attitude
 

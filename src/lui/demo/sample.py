@@ -24,6 +24,8 @@ class Geography:
     """Small areas with their local authority's nation, region and (synthetic) supergroup."""
 
     la_code: np.ndarray  # per small area
+    la_idx: np.ndarray  # per small area: index into `las`
+    las: tuple[str, ...]  # local authority codes, sorted
     imd_quintile: np.ndarray
     rural: np.ndarray  # bool
     population: np.ndarray
@@ -64,8 +66,12 @@ def geography() -> Geography:
     region_index = {r: i for i, r in enumerate(regions)}
     sg_index = {s: i for i, s in enumerate(codebook.SUPERGROUPS)}
     region_pop = las.groupby("region")["population"].sum().reindex(list(regions)).to_numpy()
+    las_sorted = tuple(sorted(areas["la_code"].unique()))
+    la_index = {code: i for i, code in enumerate(las_sorted)}
     return Geography(
         la_code=areas["la_code"].to_numpy(dtype=object),
+        la_idx=areas["la_code"].map(la_index).to_numpy(dtype=np.int64),
+        las=las_sorted,
         imd_quintile=areas["imd_quintile"].to_numpy(dtype=np.int8),
         rural=(areas["urban_rural"] == "Rural").to_numpy(),
         population=areas["population"].to_numpy(dtype=float),
