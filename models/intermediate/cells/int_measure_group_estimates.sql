@@ -49,6 +49,7 @@ group_and_total as (
         grp.measure_type,
         grp.measure_code,
         grp.unweighted_base,
+        wave_sizes.wave_respondents,
         cast(grp.sum_w as double) as sum_w,
         cast(grp.sum_w2 as double) as sum_w2,
         cast(grp.sum_wy as double) as sum_wy,
@@ -60,8 +61,7 @@ group_and_total as (
         cast(total.sum_wy - grp.sum_wy as double) as rest_sum_wy,
         cast(total.sum_w2y - grp.sum_w2y as double) as rest_sum_w2y,
         cast(total.sum_w2y2 - grp.sum_w2y2 as double) as rest_sum_w2y2,
-        total.unweighted_base - grp.unweighted_base as rest_unweighted_base,
-        wave_sizes.wave_respondents
+        total.unweighted_base - grp.unweighted_base as rest_unweighted_base
 
     from group_moments as grp
     inner join group_moments as total
