@@ -18,10 +18,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import streamlit as st
-from lui.codebook import BREAKDOWNS
+from lui import contract
 from lui.paths import marts_path
 
-BREAKDOWN_ORDER: tuple[str, ...] = ("all", *BREAKDOWNS)
+BREAKDOWN_ORDER: tuple[str, ...] = ("all", *contract.BREAKDOWNS)
 BREAKDOWN_LABELS: dict[str, str] = {
     "all": "All UK",
     "nation": "Nation",
@@ -328,4 +328,29 @@ def publication(marts: Marts) -> pd.DataFrame:
     return _query(
         marts,
         "select published_at, source_warehouse, waves, latest_wave from marts.publication",
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def thresholds(marts: Marts) -> contract.Thresholds:
+    """The low-base and suppression thresholds and the critical value the copy was built with.
+
+    `lui publish` records them in marts.publication; a copy published before they were
+    recorded is read with the project's (dbt_project.yml), which built it.
+    """
+    recorded = _query(
+        marts,
+        """
+        select column_name from duckdb_columns()
+        where schema_name = 'marts' and table_name = 'publication'
+        """,
+    )
+    if not set(contract.THRESHOLD_VARS) <= set(recorded["column_name"]):
+        return contract.thresholds()
+    columns = ", ".join(contract.THRESHOLD_VARS)
+    row = _query(marts, f"select {columns} from marts.publication").iloc[0]
+    return contract.Thresholds(
+        low_base_threshold=int(row["low_base_threshold"]),
+        suppression_threshold=int(row["suppression_threshold"]),
+        z_critical=float(row["z_critical"]),
     )

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 import streamlit as st
+from lui import contract
+from lui.contract import Thresholds
 
 import data
 
@@ -32,16 +34,16 @@ of the points of the mission's questions they answered; a group's index is the
 survey-weighted mean of its respondents' scores, so it runs from -200 to +200.
 
 **Uncertainty.** Standard errors use Taylor linearisation for a weighted single-stage design
-(as R's `survey::svymean`); the 95% interval is the index ± 1.96 SE. A group is
+(as R's `survey::svymean`); the {level} interval is the index ± {z} SE. A group is
 *significantly above/below* when it differs from the rest of the sample (everyone in the
-wave not in the group) with |z| > 1.96; a change between waves is significant on the same
+wave not in the group) with |z| > {z}; a change between waves is significant on the same
 test using both waves' standard errors. The effective base, (Σw)² / Σw², is the sample size
 the weighted estimate is as precise as.
 
 **Bases and disclosure.** Bases are unweighted respondents with a score on the mission (or
-who answered the question). Groups with fewer than 100 respondents are flagged as a low
-base (†, treat with caution); groups with fewer than 50 are suppressed: no score, interval
-or flag is published, only the base.
+who answered the question). Groups with fewer than {low_base} respondents are flagged as a
+low base (†, treat with caution); groups with fewer than {suppression} are suppressed: no
+score, interval or flag is published, only the base.
 
 **Trend breaks.** When the questions behind a mission change between waves (a
 questionnaire change), the wave is marked as a trend break: its change since the previous
@@ -257,9 +259,34 @@ def download_csv(frame: pd.DataFrame, file_name: str, key: str, label: str = "")
     )
 
 
+def rules() -> Thresholds:
+    """The thresholds of the published copy (`data.thresholds`), the project's without one."""
+    marts = data.published()
+    try:
+        return data.thresholds(marts) if marts is not None else contract.thresholds()
+    except data.MartsUnavailable:
+        return contract.thresholds()
+
+
+def base_rules_caption(rules: Thresholds) -> str:
+    """The low-base and suppression rules in one sentence pair, with the copy's thresholds."""
+    return (
+        f"{LOW_BASE_MARK} low base (under {rules.low_base_threshold} respondents): treat with "
+        f"caution. 'suppressed': under {rules.suppression_threshold} respondents, not published. "
+    )
+
+
 def methodology() -> None:
+    current = rules()
     with st.expander("Methodology notes"):
-        st.markdown(METHODOLOGY)
+        st.markdown(
+            METHODOLOGY.format(
+                level=current.confidence_level,
+                z=f"{current.z_critical:g}",
+                low_base=current.low_base_threshold,
+                suppression=current.suppression_threshold,
+            )
+        )
 
 
 # --------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The codebook (dbt seeds under seeds/codebook) read from Python.
 
 The seeds are the single source of truth: the generator writes answers from them, the
-landing gate checks files against them and dbt scores with them.
+landing gate checks files against them and dbt scores with them. The respondent columns, the
+breakdowns and the thresholds live in `lui.contract`.
 """
 
 from __future__ import annotations
@@ -15,41 +16,6 @@ from pathlib import Path
 from lui.paths import CODEBOOK_DIR, REFERENCE_DIR
 
 WAVE_ID_PATTERN = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
-
-RESPONDENT_COLUMNS: tuple[str, ...] = (
-    "respondent_id",
-    "weight",
-    "interview_date",
-    "la_code",
-    "imd_quintile",
-    "urban_rural",
-    "supergroup",
-    "age_band",
-    "gender",
-)
-# The breakdowns reported beside the UK total (dbt var `breakdowns` in dbt_project.yml).
-BREAKDOWNS: tuple[str, ...] = (
-    "nation",
-    "region",
-    "supergroup",
-    "imd_quintile",
-    "urban_rural",
-    "age_band",
-    "gender",
-)
-URBAN_RURAL = ("Urban", "Rural")
-AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65+")
-GENDERS = ("Male", "Female", "Other")
-SUPERGROUPS = (
-    "Affluent England",
-    "Business, Education and Heritage Centres",
-    "Countryside Living",
-    "Ethnically Diverse Metropolitan Living",
-    "London Cosmopolitan",
-    "Services and Industrial Legacy",
-    "Town and Country Living",
-    "Urban Settlements",
-)
 
 
 def is_wave_id(value: str) -> bool:

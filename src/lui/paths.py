@@ -1,6 +1,6 @@
 """Where things live: the project root, the warehouse and the published marts.
 
-`LUI_WAREHOUSE` and `LUI_MARTS` override the default locations (DESIGN.md contract).
+`LUI_WAREHOUSE` and `LUI_MARTS` override the default locations (docs/design.md).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import data
 import ui
 
 marts = ui.require_marts()
+rules = data.thresholds(marts)
 wave_frame = data.waves(marts)
 mission_names = data.missions(marts)["mission_name"].tolist()
 
@@ -52,11 +53,10 @@ table = ui.shaded_table(
 )
 st.table(table)
 st.caption(
-    f"{ui.LOW_BASE_MARK} low base (under 100 respondents): treat with caution. "
-    "'suppressed': under 50 respondents, not published. Base: the largest number of "
-    "respondents with a score on any mission (each cell's own base is in the CSV). "
-    "Above/below: the group differs from everyone else in the wave at the 95% level. "
-    + ui.fieldwork_caption(wave_frame, [wave])
+    ui.base_rules_caption(rules)
+    + "Base: the largest number of respondents with a score on any mission (each cell's "
+    "own base is in the CSV). Above/below: the group differs from everyone else in the "
+    f"wave at the {rules.confidence_level} level. " + ui.fieldwork_caption(wave_frame, [wave])
 )
 ui.download_csv(
     frame.drop(columns=["row", "cell", "shade"]),

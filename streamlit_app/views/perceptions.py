@@ -72,8 +72,7 @@ st.table(
 st.caption(
     "Weighted % of everyone in the group who answered the question (don't know and prefer "
     "not to say included). "
-    f"{ui.LOW_BASE_MARK} low base (under 100 respondents): treat with caution. "
-    "'suppressed': under 50 respondents, not published. "
+    + ui.base_rules_caption(data.thresholds(marts))
     + ui.bases_caption(frame, "group")
     + " "
     + ui.fieldwork_caption(wave_frame, [wave])

@@ -55,7 +55,8 @@ st.table(
 bases = frame.groupby("column", sort=False)["unweighted_base"].max()
 st.caption(
     f"{ui.EMPHASIS_MARK} highlighted: priority given more emphasis than average (the group's % "
-    "is significantly above the rest of the sample's, 95% level). "
+    "is significantly above the rest of the sample's, "
+    f"{data.thresholds(marts).confidence_level} level). "
     f"{ui.LOW_BASE_MARK} low base. Rows in the UK's order. "
     + "Base: "
     + "; ".join(f"{c} ({n:,})" for c, n in bases.items())

@@ -8,6 +8,7 @@ import data
 import ui
 
 marts = ui.require_marts()
+rules = data.thresholds(marts)
 wave_frame = data.waves(marts)
 
 st.title("Scorecard")
@@ -49,7 +50,8 @@ for position, row in enumerate(card.itertuples()):
             delta=change,
             delta_color="normal" if ui.flag(row.change_significant) else "off",
             help=(
-                f"95% interval {row.ci_low:.1f} to {row.ci_high:.1f}; base {row.unweighted_base:,}"
+                f"{rules.confidence_level} interval {row.ci_low:.1f} to {row.ci_high:.1f}; "
+                f"base {row.unweighted_base:,}"
                 f" (effective {row.effective_base:,.0f}). A coloured change is significant."
             ),
         )
@@ -101,8 +103,8 @@ st.dataframe(
     column_config={
         "mission_name": "Mission",
         "index": st.column_config.NumberColumn("Index", format="%.1f"),
-        "ci_low": st.column_config.NumberColumn("95% low", format="%.1f"),
-        "ci_high": st.column_config.NumberColumn("95% high", format="%.1f"),
+        "ci_low": st.column_config.NumberColumn(f"{rules.confidence_level} low", format="%.1f"),
+        "ci_high": st.column_config.NumberColumn(f"{rules.confidence_level} high", format="%.1f"),
         "unweighted_base": st.column_config.NumberColumn("Base (n)", format="localized"),
         "effective_base": st.column_config.NumberColumn("Effective base", format="localized"),
         "vs_rest": "vs rest of sample",
@@ -118,7 +120,7 @@ st.dataframe(
     },
 )
 st.caption(
-    "Changes are tested at the 95% level with both waves' standard errors. "
+    f"Changes are tested at the {rules.confidence_level} level with both waves' standard errors. "
     f"Respondents in wave {latest_wave}: {latest_row.respondents:,}."
 )
 ui.download_csv(card, f"scorecard-{breakdown}-{latest_wave}.csv", key="scorecard_csv")

@@ -9,6 +9,7 @@ import data
 import ui
 
 marts = ui.require_marts()
+rules = data.thresholds(marts)
 wave_frame = data.waves(marts)
 wave_ids = wave_frame["wave_id"].tolist()
 mission_names = data.missions(marts)["mission_name"].tolist()
@@ -17,7 +18,7 @@ st.title("Levelling Up Index: trends")
 st.markdown(
     "How public perceptions of each Levelling Up mission are moving, where, and whether "
     "the movement is real: each line is a group's index (-200 to +200) wave by wave, the "
-    "band its 95% interval."
+    f"band its {rules.confidence_level} interval."
 )
 
 left, middle, right = st.columns([1.2, 2.2, 1])
@@ -49,15 +50,16 @@ else:
     if len(wave_ids) == 1:
         st.info(
             f"Only one wave is published so far ({wave_ids[0]}): trend lines appear once a "
-            "second wave is published. The chart shows this wave's scores with their 95% "
-            "intervals."
+            "second wave is published. The chart shows this wave's scores with their "
+            f"{rules.confidence_level} intervals."
         )
     shown_groups = [data.UK, *groups] if with_uk else groups
     st.altair_chart(ui.trend_chart(frame, wave_ids, chosen_missions, shown_groups))
     st.caption(
-        "Shaded band: 95% interval. ◆ the change since the previous wave is significant "
-        "(95% level). Dotted ring: low base (under 100 respondents), treat with caution. "
-        "Gap: suppressed (under 50 respondents). Dashed rule: trend break, the mission's "
+        f"Shaded band: {rules.confidence_level} interval. ◆ the change since the previous "
+        f"wave is significant ({rules.confidence_level} level). Dotted ring: low base (under "
+        f"{rules.low_base_threshold} respondents), treat with caution. Gap: suppressed (under "
+        f"{rules.suppression_threshold} respondents). Dashed rule: trend break, the mission's "
         "questions changed, so that wave is not comparable with the one before. Hover a "
         "point for its base and interval."
     )

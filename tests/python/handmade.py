@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lui import codebook
+from lui import codebook, contract
 from lui.landing import raw
 
 REGION_SHIFT = {"London": 0.6, "North East": -0.6, "South East": 0.3, "Wales": -0.3}
@@ -36,8 +36,8 @@ def make_wave(wave_id: str, respondents: int, seed: int) -> pd.DataFrame:
             "la_code": la_rows["la_code"],
             "imd_quintile": rng.integers(1, 6, respondents),
             "urban_rural": rng.choice(["Urban", "Rural"], size=respondents, p=[0.8, 0.2]),
-            "supergroup": rng.choice(codebook.SUPERGROUPS, size=respondents),
-            "age_band": rng.choice(codebook.AGE_BANDS, size=respondents),
+            "supergroup": rng.choice(contract.SUPERGROUPS, size=respondents),
+            "age_band": rng.choice(contract.AGE_BANDS, size=respondents),
             "gender": gender,
         }
     )

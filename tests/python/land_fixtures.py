@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lui import codebook
+from lui import codebook, contract
 
 WAVE = "2022-08"
 
@@ -24,7 +24,7 @@ def valid_wave(wave_id: str = WAVE, respondents: int = 200, seed: int = 7) -> pd
     rng = np.random.default_rng(seed)
     la_codes = sorted(codebook.local_authorities())
     la = rng.choice(la_codes, size=respondents)
-    supergroup_of = {code: codebook.SUPERGROUPS[i % 8] for i, code in enumerate(la_codes)}
+    supergroup_of = {code: contract.SUPERGROUPS[i % 8] for i, code in enumerate(la_codes)}
     frame = pd.DataFrame(
         {
             "respondent_id": [f"R{i:05d}" for i in range(respondents)],
@@ -35,10 +35,10 @@ def valid_wave(wave_id: str = WAVE, respondents: int = 200, seed: int = 7) -> pd
             ).date,
             "la_code": la,
             "imd_quintile": rng.integers(1, 6, respondents),
-            "urban_rural": rng.choice(codebook.URBAN_RURAL, size=respondents),
+            "urban_rural": rng.choice(contract.URBAN_RURAL, size=respondents),
             "supergroup": [supergroup_of[code] for code in la],
-            "age_band": rng.choice(codebook.AGE_BANDS, size=respondents),
-            "gender": rng.choice(codebook.GENDERS, size=respondents),
+            "age_band": rng.choice(contract.AGE_BANDS, size=respondents),
+            "gender": rng.choice(contract.GENDERS, size=respondents),
         }
     )
     for question in codebook.questions_for_wave(wave_id):

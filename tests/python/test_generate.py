@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from generate_helpers import nation_and_region, normalised, read_back
 
-from lui import codebook
+from lui import codebook, contract
 from lui.demo import calibration as demo_calibration
 from lui.demo import generate, pandas_index, sample
 from lui.demo import model as demo_model
@@ -65,7 +65,7 @@ def test_waves_differ_for_the_same_seed(waves: dict[str, pd.DataFrame]) -> None:
 @pytest.mark.parametrize("wave_id", demo_model.DEMO_WAVES)
 def test_columns_are_the_wave_format(waves: dict[str, pd.DataFrame], wave_id: str) -> None:
     expected = [
-        *codebook.RESPONDENT_COLUMNS,
+        *contract.RESPONDENT_COLUMNS,
         *(q.code for q in codebook.questions_for_wave(wave_id)),
     ]
     assert list(waves[wave_id].columns) == expected
@@ -159,7 +159,7 @@ def test_geography_is_consistent(baseline: pd.DataFrame) -> None:
     rows = zip(baseline.la_code, baseline.imd_quintile, baseline.urban_rural, strict=True)
     assert all((la, int(q), ur) in known for la, q, ur in rows)
     assert baseline.groupby("la_code")["supergroup"].nunique().max() == 1
-    assert set(baseline["supergroup"]) == set(codebook.SUPERGROUPS)
+    assert set(baseline["supergroup"]) == set(contract.SUPERGROUPS)
 
 
 def test_supergroups_are_plausible() -> None:
@@ -180,8 +180,8 @@ def test_supergroups_are_plausible() -> None:
 
 
 def test_demographics_and_dates(baseline: pd.DataFrame) -> None:
-    assert set(baseline["age_band"]) == set(codebook.AGE_BANDS)
-    assert set(baseline["gender"]) <= set(codebook.GENDERS)
+    assert set(baseline["age_band"]) == set(contract.AGE_BANDS)
+    assert set(baseline["gender"]) <= set(contract.GENDERS)
     assert baseline["respondent_id"].is_unique
     dates = pd.to_datetime(baseline["interview_date"])
     assert dates.min() == pd.Timestamp("2022-02-17") and dates.max() == pd.Timestamp("2022-02-23")

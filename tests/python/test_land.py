@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from land_fixtures import WAVE, raw_checksum, valid_wave, write
 
-from lui import cli, codebook
+from lui import cli, codebook, contract
 from lui.landing.land import land_file
 
 OTHER_WAVE = "2022-02"
@@ -112,7 +112,7 @@ def _two_supergroups(frame: pd.DataFrame) -> None:
     la = frame["la_code"].value_counts().index[0]
     rows = frame.index[frame["la_code"] == la]
     frame.loc[rows[0], "supergroup"] = next(
-        s for s in codebook.SUPERGROUPS if s != frame.loc[rows[0], "supergroup"]
+        s for s in contract.SUPERGROUPS if s != frame.loc[rows[0], "supergroup"]
     )
 
 
@@ -360,7 +360,7 @@ def test_a_valid_file_lands_in_every_format(tmp_path: Path) -> None:
     frame = valid_wave()
     warehouse = tmp_path / "w.duckdb"
     expected_answers = int(
-        frame.drop(columns=list(codebook.RESPONDENT_COLUMNS)).notna().sum().sum()
+        frame.drop(columns=list(contract.RESPONDENT_COLUMNS)).notna().sum().sum()
     )
     for suffix in ("csv", "parquet", "sav"):
         result = land_file(write(frame, tmp_path / f"wave.{suffix}"), WAVE, warehouse)

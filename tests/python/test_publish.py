@@ -86,7 +86,7 @@ def test_published_copy_has_the_warehouse_marts(warehouse: Path, published: Path
 
 
 def test_publication_row_says_what_and_when(warehouse: Path, published: Path) -> None:
-    [(published_at, source, waves, latest, names)] = fetch(
+    [(published_at, source, waves, latest, names, low_base, suppression, z, breakdowns)] = fetch(
         published, "select * from marts.publication"
     )
     assert source == str(warehouse.resolve())
@@ -94,6 +94,17 @@ def test_publication_row_says_what_and_when(warehouse: Path, published: Path) ->
     assert latest == "2023-02"
     assert "fct_mission_index" in names
     assert abs(time.time() - published_at.timestamp()) < 24 * 3600
+    # the rules the marts were built with, as dbt_project.yml sets them
+    assert (low_base, suppression, z) == (100, 50, 1.96)
+    assert breakdowns == [
+        "nation",
+        "region",
+        "supergroup",
+        "imd_quintile",
+        "urban_rural",
+        "age_band",
+        "gender",
+    ]
 
 
 def test_publish_leaves_no_temporary_files_and_nothing_open(

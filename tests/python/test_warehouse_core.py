@@ -65,7 +65,7 @@ def expected(raw_tables: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _stats(part: pd.DataFrame, wave_n: int) -> dict[str, float]:
-    """Weighted mean and domain Taylor SE, written out from the README's formula (two-pass).
+    """Weighted mean and domain Taylor SE, written out from docs/design.md's formula (two-pass).
 
     The SE is the domain estimator on the whole wave's design (R survey::svyby): the
     n/(n-1) factor uses `wave_n`, the wave's respondents, not the group's.
@@ -472,15 +472,6 @@ def test_answer_to_a_question_missing_from_the_codebook_fails_the_build(tmp_path
     with pytest.raises(LuiError) as failure:
         dbt_build(warehouse=warehouse)
     assert "answer_code_defined_by_scale_stg_raw__responses" in str(failure.value)
-
-
-def test_python_and_dbt_agree_on_the_breakdowns():
-    import yaml
-
-    from lui.paths import PROJECT_ROOT
-
-    project = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())
-    assert tuple(project["vars"]["breakdowns"]) == codebook.BREAKDOWNS
 
 
 def test_every_model_and_column_is_described_in_yaml(built_warehouse):

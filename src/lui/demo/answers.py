@@ -14,7 +14,7 @@ from functools import cache
 
 import numpy as np
 
-from lui import codebook
+from lui import codebook, contract
 from lui.demo import model as demo_model
 from lui.demo.sample import Sample, geography
 
@@ -137,11 +137,11 @@ class Context:
         if factor == "region":
             return np.asarray(geo.regions, dtype=object)[self.sample.region]
         if factor == "supergroup":
-            return np.asarray(codebook.SUPERGROUPS, dtype=object)[self.sample.supergroup]
+            return np.asarray(contract.SUPERGROUPS, dtype=object)[self.sample.supergroup]
         if factor == "age_band":
-            return np.asarray(codebook.AGE_BANDS, dtype=object)[self.sample.age]
+            return np.asarray(contract.AGE_BANDS, dtype=object)[self.sample.age]
         if factor == "gender":
-            return np.asarray(codebook.GENDERS, dtype=object)[self.sample.gender]
+            return np.asarray(contract.GENDERS, dtype=object)[self.sample.gender]
         if factor == "imd_quintile":
             return self.imd.astype(str).astype(object)
         if factor == "urban_rural":
@@ -208,7 +208,7 @@ def mission_attitudes(
     share = demo_model.PERSON_GENERAL_SHARE
     out = {}
     for key, p in params.items():
-        sg = np.array([p[f"sg:{name}"] for name in codebook.SUPERGROUPS])
+        sg = np.array([p[f"sg:{name}"] for name in contract.SUPERGROUPS])
         imd = np.array([p[f"imd:{q}"] for q in range(1, 6)])
         person = demo_model.PERSON_SD * (
             np.sqrt(share) * general + np.sqrt(1 - share) * rng.standard_normal(n)

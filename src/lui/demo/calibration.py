@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lui import codebook
+from lui import codebook, contract
 from lui.demo import model as demo_model
 from lui.demo import pandas_index
 
@@ -51,7 +51,7 @@ def long_responses(frame: pd.DataFrame, wave_id: str) -> pd.DataFrame:
 
 def score(frame: pd.DataFrame, wave_id: str = demo_model.BASELINE_WAVE) -> pd.DataFrame:
     """Mission index of a generated wave by breakdown (lui.demo.pandas_index), with mission keys."""
-    respondents = frame[list(codebook.RESPONDENT_COLUMNS)].assign(wave_id=wave_id)
+    respondents = frame[list(contract.RESPONDENT_COLUMNS)].assign(wave_id=wave_id)
     index = pandas_index.mission_index(respondents, long_responses(frame, wave_id))
     index["mission_key"] = index["mission_id"].map(demo_model.mission_keys())
     return index

@@ -1,4 +1,4 @@
-"""Write a realistic synthetic wave file (csv, parquet or sav) in the DESIGN.md wave format.
+"""Write a realistic synthetic wave file (csv, parquet or sav) in the docs/design.md wave format.
 
 The generator samples small areas by population (so la_code, imd_quintile and urban_rural
 agree), gives each local authority one synthetic ONS supergroup, draws a panel-like age and
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lui import codebook
+from lui import codebook, contract
 from lui.demo import model as demo_model
 from lui.demo import truth, write
 from lui.demo.answers import answer_chunk
@@ -78,9 +78,9 @@ def wave_chunks(
             "la_code": pa.array(geo.la_code[part.area], pa.string()),
             "imd_quintile": pa.array(geo.imd_quintile[part.area], pa.int8()),
             "urban_rural": pa.array(np.where(geo.rural[part.area], "Rural", "Urban"), pa.string()),
-            "supergroup": pa.array(np.asarray(codebook.SUPERGROUPS)[part.supergroup], pa.string()),
-            "age_band": pa.array(np.asarray(codebook.AGE_BANDS)[part.age], pa.string()),
-            "gender": pa.array(np.asarray(codebook.GENDERS)[part.gender], pa.string()),
+            "supergroup": pa.array(np.asarray(contract.SUPERGROUPS)[part.supergroup], pa.string()),
+            "age_band": pa.array(np.asarray(contract.AGE_BANDS)[part.age], pa.string()),
+            "gender": pa.array(np.asarray(contract.GENDERS)[part.gender], pa.string()),
         }
         for code in questions:
             values, missing = answers[code]

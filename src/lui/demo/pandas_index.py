@@ -1,6 +1,6 @@
 """The Levelling Up Index computed with pandas, the way an analyst's script would.
 
-It is an independent implementation of DESIGN.md's calculation, used as the oracle the
+It is an independent implementation of docs/design.md's calculation, used as the oracle the
 dbt marts are tested against, by the demo generator to calibrate its answer model, and
 as the "what a user would otherwise use" baseline in the benchmarks. The warehouse
 itself never uses it.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lui import codebook
+from lui import codebook, contract
 
-BREAKDOWNS = codebook.BREAKDOWNS
+BREAKDOWNS = contract.BREAKDOWNS
 
 
 def points_table() -> pd.DataFrame:

@@ -14,7 +14,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from lui import codebook
+from lui import codebook, contract
 from lui.demo import model as demo_model
 from lui.errors import LuiError
 
@@ -64,7 +64,7 @@ def geography() -> Geography:
     )
     la_region = dict(zip(las["la_code"], las["region"], strict=True))
     region_index = {r: i for i, r in enumerate(regions)}
-    sg_index = {s: i for i, s in enumerate(codebook.SUPERGROUPS)}
+    sg_index = {s: i for i, s in enumerate(contract.SUPERGROUPS)}
     region_pop = las.groupby("region")["population"].sum().reindex(list(regions)).to_numpy()
     las_sorted = tuple(sorted(areas["la_code"].unique()))
     la_index = {code: i for i, code in enumerate(las_sorted)}
@@ -100,7 +100,7 @@ def baseline_allocation() -> np.ndarray:
     region (which add up to the nation bases) and by supergroup, then controlled rounding.
     """
     geo = geography()
-    n_r, n_s = len(geo.regions), len(codebook.SUPERGROUPS)
+    n_r, n_s = len(geo.regions), len(contract.SUPERGROUPS)
     table = np.zeros((n_r, n_s))
     np.add.at(table, (geo.region_idx, geo.supergroup_idx), geo.population)
     bases = published_bases()
@@ -115,7 +115,7 @@ def baseline_allocation() -> np.ndarray:
         ],
         dtype=float,
     )
-    col_target = np.array([by_group[("supergroup", s)] for s in codebook.SUPERGROUPS], float)
+    col_target = np.array([by_group[("supergroup", s)] for s in contract.SUPERGROUPS], float)
     if row_target.sum() != col_target.sum():
         raise LuiError("published bases by region and by supergroup do not add up")
     fit = table.copy()
@@ -202,8 +202,8 @@ class Sample:
     area: np.ndarray  # index into the small areas
     region: np.ndarray
     supergroup: np.ndarray
-    age: np.ndarray  # index into codebook.AGE_BANDS
-    gender: np.ndarray  # index into codebook.GENDERS
+    age: np.ndarray  # index into contract.AGE_BANDS
+    gender: np.ndarray  # index into contract.GENDERS
     day: np.ndarray  # fieldwork day 0..6
     weight: np.ndarray
 
@@ -231,17 +231,17 @@ def draw_sample(respondents: int, rng: np.random.Generator) -> Sample:
         areas.append(members[np.minimum(picks, len(members) - 1)])
     area = rng.permutation(np.concatenate(areas))
     supergroup = geo.supergroup_idx[area].astype(np.int64)
-    age_shares = np.array([demo_model.SAMPLE_AGE_SHARES[a] for a in codebook.AGE_BANDS])
+    age_shares = np.array([demo_model.SAMPLE_AGE_SHARES[a] for a in contract.AGE_BANDS])
     tilt = np.array(
         [
-            demo_model.SUPERGROUP_AGE_TILT.get(s, (1.0,) * len(codebook.AGE_BANDS))
-            for s in codebook.SUPERGROUPS
+            demo_model.SUPERGROUP_AGE_TILT.get(s, (1.0,) * len(contract.AGE_BANDS))
+            for s in contract.SUPERGROUPS
         ]
     )
     age_probs = age_shares * tilt
     age_probs /= age_probs.sum(axis=1, keepdims=True)
     age = _draw_categorical(rng, age_probs[supergroup])
-    gender_probs = np.array([demo_model.SAMPLE_GENDER_SHARES[g] for g in codebook.GENDERS])
+    gender_probs = np.array([demo_model.SAMPLE_GENDER_SHARES[g] for g in contract.GENDERS])
     gender = _draw_categorical(rng, np.broadcast_to(gender_probs, (len(area), 3)))
     day = _draw_categorical(
         rng,
@@ -258,11 +258,11 @@ def raking_margins(sample: Sample) -> list[tuple[np.ndarray, np.ndarray]]:
     """(cell index per respondent, population share per cell) for region and age x gender."""
     geo = geography()
     region_share = geo.region_population / geo.region_population.sum()
-    n_age = len(codebook.AGE_BANDS)
-    other = codebook.GENDERS.index("Other")
+    n_age = len(contract.AGE_BANDS)
+    other = contract.GENDERS.index("Other")
     # age x gender cells for Male/Female; "Other" is one cell kept at its sample share.
     cell = np.where(sample.gender == other, 2 * n_age, sample.gender * n_age + sample.age)
-    pop = np.array([demo_model.POPULATION_AGE_SEX[a] for a in codebook.AGE_BANDS]).T.reshape(-1)
+    pop = np.array([demo_model.POPULATION_AGE_SEX[a] for a in contract.AGE_BANDS]).T.reshape(-1)
     other_share = float(np.mean(sample.gender == other))
     age_sex_share = np.append(pop / pop.sum() * (1 - other_share), other_share)
     return [(sample.region, region_share), (cell, age_sex_share)]

@@ -34,7 +34,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from lui import codebook
+from lui import codebook, contract
 from lui.errors import LuiError
 from lui.landing.gate_report import ReportContext, ValidationOutcome, failures, write_report
 from lui.landing.raw import quote_identifier
@@ -91,9 +91,9 @@ def fieldwork_window(wave_id: str) -> tuple[date, date, date]:
 
 
 def suite_parameters(wave_id: str) -> dict[str, Any]:
-    """The `$PARAMETER` values of the suites for one wave, from the codebook."""
+    """The `$PARAMETER` values of the suites for one wave, from the codebook and the contract."""
     questions = [q.code for q in codebook.questions_for_wave(wave_id)]
-    columns = [*codebook.RESPONDENT_COLUMNS, *questions]
+    columns = [*contract.RESPONDENT_COLUMNS, *questions]
     start, month_end, end = fieldwork_window(wave_id)
     return {
         "wave_id": wave_id,
@@ -103,10 +103,8 @@ def suite_parameters(wave_id: str) -> dict[str, Any]:
         "wave_month_end": month_end.isoformat(),
         "fieldwork_end": end.isoformat(),
         "la_codes": sorted(codebook.local_authorities()),
-        "urban_rural": list(codebook.URBAN_RURAL),
-        "supergroups": list(codebook.SUPERGROUPS),
-        "age_bands": list(codebook.AGE_BANDS),
-        "genders": list(codebook.GENDERS),
+        # one value set per respondent column whose values the contract fixes, named after it
+        **contract.value_sets(),
         "valid_answer_codes": [
             (scale, point.code)
             for scale, points in sorted(codebook.scale_points().items())
@@ -119,14 +117,14 @@ def suite_parameters(wave_id: str) -> dict[str, Any]:
 # The batches each suite runs on
 # --------------------------------------------------------------------------------------------
 def question_columns(wave: WaveFile) -> list[str]:
-    respondent = set(codebook.RESPONDENT_COLUMNS)
+    respondent = set(contract.RESPONDENT_COLUMNS)
     return [c for c in wave.columns if c not in respondent]
 
 
 def column_profile(wave: WaveFile, parameters: dict[str, Any]) -> pd.DataFrame:
     """One row per column of the file: its type, the type it should have, its answer rate."""
     known = set(parameters["known_columns"])
-    respondent = set(codebook.RESPONDENT_COLUMNS)
+    respondent = set(contract.RESPONDENT_COLUMNS)
     rows = []
     for name in wave.columns:
         column = wave.table.column(name)
@@ -149,7 +147,7 @@ def column_profile(wave: WaveFile, parameters: dict[str, Any]) -> pd.DataFrame:
 
 def respondent_frame(wave: WaveFile, questions: list[str]) -> pd.DataFrame:
     """The respondent columns, one row per respondent, with the two derived columns."""
-    table = wave.table.select(list(codebook.RESPONDENT_COLUMNS))
+    table = wave.table.select(list(contract.RESPONDENT_COLUMNS))
     frame = table.to_pandas(date_as_object=True)
     answers = np.zeros(wave.rows, dtype=np.int32)
     for name in questions:

@@ -1,8 +1,9 @@
 """The raw schema of the warehouse: DDL and the one atomic way to write a wave into it.
 
-Contract (DESIGN.md): `raw.respondents`, `raw.responses` (long: one row per answer given) and
-`raw.landing_log`. A wave is always replaced whole inside one DuckDB transaction, so a
-reader or a crash sees either the previous wave or the new one, never a mix.
+Contract (docs/design.md): `raw.respondents` (its columns: `lui.contract.RESPONDENT`),
+`raw.responses` (long: one row per answer given) and `raw.landing_log`. A wave is always
+replaced whole inside one DuckDB transaction, so a reader or a crash sees either the
+previous wave or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from lui import contract
+
 PAUSE_HOOK = "LUI_TEST_PAUSE_BEFORE_COMMIT"
 """Test-only: seconds to sleep inside the landing transaction, just before its commit.
 
@@ -23,25 +26,20 @@ PAUSE_HOOK = "LUI_TEST_PAUSE_BEFORE_COMMIT"
 process mid-load deterministically and check the warehouse keeps its previous state.
 """
 
-RAW_DDL = """
+_RESPONDENT_COLUMNS_DDL = ",\n".join(
+    f"    {c.name} {c.duckdb_type} not null" for c in contract.RESPONDENT
+)
+RAW_DDL = f"""
 create schema if not exists raw;
 create table if not exists raw.respondents (
     wave_id varchar not null,
-    respondent_id varchar not null,
-    weight double not null,
-    interview_date date not null,
-    la_code varchar not null,
-    imd_quintile integer not null,
-    urban_rural varchar not null,
-    supergroup varchar not null,
-    age_band varchar not null,
-    gender varchar not null
+{_RESPONDENT_COLUMNS_DDL}
 );
 create table if not exists raw.responses (
     wave_id varchar not null,
     respondent_id varchar not null,
     question_code varchar not null,
-    response_code integer not null
+    response_code {contract.DUCKDB_TYPES[contract.QUESTION_TYPE]} not null
 );
 create table if not exists raw.landing_log (
     wave_id varchar not null,
@@ -57,18 +55,12 @@ create table if not exists raw.landing_log (
     replaced_previous boolean not null
 );
 """
+"""The raw tables; the respondent columns and their types come from `lui.contract`."""
 
-RESPONDENT_SELECT = """
-    cast(respondent_id as varchar) as respondent_id,
-    cast(weight as double) as weight,
-    cast(interview_date as date) as interview_date,
-    cast(la_code as varchar) as la_code,
-    cast(imd_quintile as integer) as imd_quintile,
-    cast(urban_rural as varchar) as urban_rural,
-    cast(supergroup as varchar) as supergroup,
-    cast(age_band as varchar) as age_band,
-    cast(gender as varchar) as gender
-"""
+RESPONDENT_SELECT = ", ".join(
+    f"cast({c.name} as {c.duckdb_type}) as {c.name}" for c in contract.RESPONDENT
+)
+"""The respondent columns of a wide wave relation, cast to the raw table's types."""
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

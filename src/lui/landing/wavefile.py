@@ -5,7 +5,8 @@ only refuses what cannot be read at all (missing, empty, truncated, wrong delimi
 encoding) with a `LuiError`, and brings the columns to the types the wave format promises:
 
 - respondent_id and the text columns as text; weight as a number; interview_date as a date;
-- imd_quintile and every other column (the questions) as whole numbers.
+- imd_quintile and every other column (the questions) as whole numbers
+(the types of `lui.contract.RESPONDENT`).
 
 A column that cannot be brought to its type is left as it was read and its offending values
 are kept in `WaveFile.type_problems`, so the gate can fail it with examples.
@@ -24,23 +25,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lui import contract
 from lui.errors import LuiError
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".sav": "sav"}
 
-# The type each wave-file column must have (anything not listed is a question: "integer").
-TEXT, NUMBER, INTEGER, DATE = "text", "number", "integer", "date"
-COLUMN_TYPES: dict[str, str] = {
-    "respondent_id": TEXT,
-    "weight": NUMBER,
-    "interview_date": DATE,
-    "la_code": TEXT,
-    "imd_quintile": INTEGER,
-    "urban_rural": TEXT,
-    "supergroup": TEXT,
-    "age_band": TEXT,
-    "gender": TEXT,
-}
+# The type each wave-file column must have: lui.contract (a question is "integer").
+TEXT, NUMBER, INTEGER, DATE = contract.TEXT, contract.NUMBER, contract.INTEGER, contract.DATE
+_ARROW = contract.ARROW_TYPES
 EXAMPLES = 5
 
 Progress = Callable[[float], None]
@@ -80,7 +72,7 @@ class WaveFile:
 
 
 def expected_type(column: str) -> str:
-    return COLUMN_TYPES.get(column, INTEGER)
+    return contract.column_type(column)
 
 
 def type_name(arrow_type: pa.DataType) -> str:
@@ -288,7 +280,7 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         if type_name(column.type) not in (INTEGER, "empty"):
             raise _NotConvertible
-        column = column.cast(pa.string())
+        column = column.cast(_ARROW[TEXT])
     # an empty string is no value (SPSS writes "" for a missing text)
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
 
@@ -298,23 +290,23 @@ def _as_number(column: pa.ChunkedArray, whole: bool) -> pa.ChunkedArray:
     if kind == TEXT:
         column = _as_text(column)
         try:
-            column = pc.cast(pc.utf8_trim_whitespace(column), pa.float64())
+            column = pc.cast(pc.utf8_trim_whitespace(column), _ARROW[NUMBER])
         except pa.ArrowInvalid as error:
             raise _NotConvertible from error
         kind = NUMBER
     if kind == "empty":
-        return column.cast(pa.int32() if whole else pa.float64())
+        return column.cast(_ARROW[INTEGER] if whole else _ARROW[NUMBER])
     if kind == INTEGER:
-        return column if whole else column.cast(pa.float64())
+        return column if whole else column.cast(_ARROW[NUMBER])
     if kind != NUMBER:
         raise _NotConvertible
     if not whole:
-        return column.cast(pa.float64())
+        return column.cast(_ARROW[NUMBER])
     is_whole = pc.or_kleene(pc.equal(pc.floor(column), column), pc.is_null(column))
     if not pc.all(is_whole).as_py():
         raise _NotConvertible
     try:
-        return column.cast(pa.int32())
+        return column.cast(_ARROW[INTEGER])
     except pa.ArrowInvalid as error:  # out of range
         raise _NotConvertible from error
 
@@ -322,16 +314,16 @@ def _as_number(column: pa.ChunkedArray, whole: bool) -> pa.ChunkedArray:
 def _as_date(column: pa.ChunkedArray) -> pa.ChunkedArray:
     kind = type_name(column.type)
     if kind == DATE:
-        return column.cast(pa.date32())
+        return column.cast(_ARROW[DATE])
     if kind == "timestamp":
-        return column.cast(pa.timestamp("s")).cast(pa.date32())
+        return column.cast(pa.timestamp("s")).cast(_ARROW[DATE])
     if kind == "empty":
-        return column.cast(pa.date32())
+        return column.cast(_ARROW[DATE])
     if kind != TEXT:
         raise _NotConvertible
     column = pc.utf8_trim_whitespace(_as_text(column))
     try:
-        return pc.strptime(column, format="%Y-%m-%d", unit="s").cast(pa.date32())
+        return pc.strptime(column, format="%Y-%m-%d", unit="s").cast(_ARROW[DATE])
     except pa.ArrowInvalid as error:
         raise _NotConvertible from error
 

@@ -6,7 +6,9 @@ the previous copy or the new one, never a half-written file, and readers never t
 warehouse, so they keep answering while a build holds it. Nothing stays open afterwards.
 
 The published file has the same schema and table names as the warehouse (`marts.X`), plus
-`marts.publication`: one row saying when, from which warehouse and with which waves.
+`marts.publication`: one row saying when, from which warehouse, with which waves and with
+which reporting thresholds (the dbt vars low_base_threshold, suppression_threshold and
+z_critical of dbt_project.yml, which `lui build` builds with) and breakdowns.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from lui import contract
 from lui.errors import LuiError
 from lui.paths import marts_path, warehouse_path
 
@@ -115,6 +118,7 @@ def _write_copy(
                 ).fetchall()
             ]
         con.execute(f"detach {SOURCE_ALIAS}")
+        rules = contract.thresholds()
         con.execute(
             f"""
             create table {SCHEMA}.{PUBLICATION_TABLE} as
@@ -123,9 +127,23 @@ def _write_copy(
                 cast(? as varchar) as source_warehouse,
                 cast(? as varchar[]) as waves,
                 cast(? as varchar) as latest_wave,
-                cast(? as varchar[]) as tables
+                cast(? as varchar[]) as tables,
+                cast(? as integer) as low_base_threshold,
+                cast(? as integer) as suppression_threshold,
+                cast(? as double) as z_critical,
+                cast(? as varchar[]) as breakdowns
             """,
-            [published_at, str(warehouse), waves, waves[-1] if waves else None, tables],
+            [
+                published_at,
+                str(warehouse),
+                waves,
+                waves[-1] if waves else None,
+                tables,
+                rules.low_base_threshold,
+                rules.suppression_threshold,
+                rules.z_critical,
+                list(contract.BREAKDOWNS),
+            ],
         )
         con.execute("checkpoint")
     return tables, waves

@@ -1,0 +1,140 @@
+"""The contract of the warehouse: one home for the facts every stage relies on.
+
+- The respondent columns of a wave file (and of `raw.respondents`): name, type and, where
+  the wave format fixes them, the allowed values. The landing code derives from this table:
+  the wave-file type map (`lui.landing.wavefile`), the DDL and the insert of the raw tables
+  (`lui.landing.raw`) and the Great Expectations value sets (`lui.landing.gate`). What cannot
+  import Python (the raw source YAML, `stg_raw__respondents`, the suites' JSON) is checked
+  against it by tests/python/test_contract.py.
+- The breakdowns and the reporting thresholds (low base, suppression, critical value) are dbt
+  vars in dbt_project.yml, the one place they are set; this module reads them from there, so
+  Python (the demo's reference implementation, the app's labels, the publication record)
+  never keeps a copy.
+
+Every column that is not a respondent column is a question: whole-number answer codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pyarrow as pa
+import yaml
+
+from lui.paths import PROJECT_ROOT
+
+# The wave format's column types, with the Arrow type a read file is brought to and the
+# DuckDB type of the raw table.
+TEXT, NUMBER, INTEGER, DATE = "text", "number", "integer", "date"
+ARROW_TYPES: dict[str, pa.DataType] = {
+    TEXT: pa.string(),
+    NUMBER: pa.float64(),
+    INTEGER: pa.int32(),
+    DATE: pa.date32(),
+}
+DUCKDB_TYPES: dict[str, str] = {TEXT: "varchar", NUMBER: "double", INTEGER: "integer", DATE: "date"}
+QUESTION_TYPE = INTEGER
+
+URBAN_RURAL = ("Urban", "Rural")
+AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65+")
+GENDERS = ("Male", "Female", "Other")
+IMD_QUINTILES = (1, 2, 3, 4, 5)
+SUPERGROUPS = (
+    "Affluent England",
+    "Business, Education and Heritage Centres",
+    "Countryside Living",
+    "Ethnically Diverse Metropolitan Living",
+    "London Cosmopolitan",
+    "Services and Industrial Legacy",
+    "Town and Country Living",
+    "Urban Settlements",
+)
+
+
+@dataclass(frozen=True)
+class RespondentColumn:
+    """One respondent column of the wave format."""
+
+    name: str
+    type: str  # TEXT / NUMBER / INTEGER / DATE
+    values: tuple[str | int, ...] | None = None  # the allowed values, where fixed
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return ARROW_TYPES[self.type]
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+
+RESPONDENT: tuple[RespondentColumn, ...] = (
+    RespondentColumn("respondent_id", TEXT),
+    RespondentColumn("weight", NUMBER),
+    RespondentColumn("interview_date", DATE),
+    RespondentColumn("la_code", TEXT),  # checked against seeds/reference/local_authorities.csv
+    RespondentColumn("imd_quintile", INTEGER, IMD_QUINTILES),
+    RespondentColumn("urban_rural", TEXT, URBAN_RURAL),
+    RespondentColumn("supergroup", TEXT, SUPERGROUPS),
+    RespondentColumn("age_band", TEXT, AGE_BANDS),
+    RespondentColumn("gender", TEXT, GENDERS),
+)
+RESPONDENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in RESPONDENT)
+COLUMN_TYPES: dict[str, str] = {c.name: c.type for c in RESPONDENT}
+
+
+def column_type(name: str) -> str:
+    """The wave-format type of a column: its respondent column's, else a question's."""
+    return COLUMN_TYPES.get(name, QUESTION_TYPE)
+
+
+def value_sets() -> dict[str, list[str | int]]:
+    """column name -> allowed values, for the respondent columns whose values are fixed."""
+    return {c.name: list(c.values) for c in RESPONDENT if c.values is not None}
+
+
+# --------------------------------------------------------------------------------------------
+# The dbt vars (dbt_project.yml): breakdowns and thresholds
+# --------------------------------------------------------------------------------------------
+DBT_PROJECT = PROJECT_ROOT / "dbt_project.yml"
+
+
+@cache
+def dbt_vars() -> dict[str, Any]:
+    """The `vars:` of dbt_project.yml."""
+    return yaml.safe_load(DBT_PROJECT.read_text(encoding="utf-8"))["vars"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The precision and disclosure rules a build applies (dbt vars of the same names)."""
+
+    low_base_threshold: int  # a group below this unweighted base is flagged as a low base
+    suppression_threshold: int  # below this, no estimate is published
+    z_critical: float  # two-sided critical value of intervals and significance flags
+
+    @property
+    def confidence_level(self) -> str:
+        """The interval's level in words, e.g. '95%' for 1.96."""
+        from statistics import NormalDist
+
+        return f"{2 * NormalDist().cdf(self.z_critical) - 1:.0%}"
+
+
+THRESHOLD_VARS: tuple[str, ...] = ("low_base_threshold", "suppression_threshold", "z_critical")
+
+
+def thresholds() -> Thresholds:
+    """The thresholds dbt_project.yml sets."""
+    values = dbt_vars()
+    return Thresholds(
+        low_base_threshold=int(values["low_base_threshold"]),
+        suppression_threshold=int(values["suppression_threshold"]),
+        z_critical=float(values["z_critical"]),
+    )
+
+
+BREAKDOWNS: tuple[str, ...] = tuple(dbt_vars()["breakdowns"])
+"""The breakdowns reported beside the UK total ('all'), in the report's order."""

@@ -1,0 +1,163 @@
+"""One home per fact: every copy of the contract (lui.contract, the dbt vars) agrees with it.
+
+The landing code derives its DDL, type map and value sets from `lui.contract`; what cannot
+import Python (the raw source YAML, stg_raw__respondents, the expectation suites, the app's
+prose) is checked here, so changing a fact in one home and not another fails a test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import duckdb
+import pyarrow as pa
+import yaml
+
+from lui import contract
+from lui.demo import pandas_index
+from lui.landing import gate, raw, wavefile
+from lui.paths import EXPECTATIONS_DIR, PROJECT_ROOT
+
+RAW_NAMES = {"weight": "survey_weight"}  # raw column -> staging column where they differ
+
+
+def _yaml(relative: str) -> dict:
+    return yaml.safe_load((PROJECT_ROOT / relative).read_text())
+
+
+def test_the_raw_ddl_is_the_contract():
+    with duckdb.connect() as con:
+        raw.ensure_schema(con)
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'respondents' order by ordinal_position"
+        ).fetchall()
+    assert columns == [
+        ("wave_id", "VARCHAR"),
+        *((c.name, c.duckdb_type.upper()) for c in contract.RESPONDENT),
+    ]
+
+
+def test_the_wave_file_types_are_the_contract():
+    for column in contract.RESPONDENT:
+        assert wavefile.expected_type(column.name) == column.type
+    assert wavefile.expected_type("any_question_code") == contract.INTEGER
+    converted, problems = wavefile.normalise(
+        pa.table(
+            {
+                "respondent_id": ["1"],
+                "weight": ["1.5"],
+                "interview_date": ["2023-08-02"],
+                "la_code": ["E06000001"],
+                "imd_quintile": ["3"],
+                "urban_rural": ["Urban"],
+                "supergroup": ["Urban Settlements"],
+                "age_band": ["16-24"],
+                "gender": ["Male"],
+            }
+        )
+    )
+    assert problems == {}
+    assert {f.name: f.type for f in converted.schema} == {
+        c.name: c.arrow_type for c in contract.RESPONDENT
+    }
+
+
+def test_the_raw_source_yaml_lists_the_contract():
+    [source] = _yaml("models/staging/raw/_raw__sources.yml")["sources"]
+    [table] = [t for t in source["tables"] if t["name"] == "respondents"]
+    assert [(c["name"], c["data_type"]) for c in table["columns"]] == [
+        ("wave_id", "varchar"),
+        *((c.name, c.duckdb_type) for c in contract.RESPONDENT),
+    ]
+
+
+def test_stg_raw_respondents_casts_every_contract_column_to_its_type():
+    sql = (PROJECT_ROOT / "models/staging/raw/stg_raw__respondents.sql").read_text()
+    casts = re.findall(r"cast\((\w+) as (\w+)\) as (\w+)", sql)
+    assert casts == [
+        ("wave_id", "varchar", "wave_id"),
+        *((c.name, c.duckdb_type, RAW_NAMES.get(c.name, c.name)) for c in contract.RESPONDENT),
+    ]
+    models = _yaml("models/staging/raw/_raw__models.yml")["models"]
+    [model] = [m for m in models if m["name"] == "stg_raw__respondents"]
+    assert [c["name"] for c in model["columns"]] == [name for _, _, name in casts]
+
+
+def test_the_respondent_suite_checks_every_contract_column_and_value_set():
+    suite = json.loads((EXPECTATIONS_DIR / "respondents.json").read_text())
+    not_null = {
+        e["kwargs"]["column"]
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_values_to_not_be_null"
+    }
+    assert not_null == set(contract.RESPONDENT_COLUMNS)
+    in_set = {
+        e["kwargs"]["column"]: e["kwargs"]["value_set"]
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set"
+    }
+    fixed = contract.value_sets()
+    # every fixed value set is a $PARAMETER named after its column, filled from the contract
+    assert {c: in_set[c] for c in fixed} == {c: {"$PARAMETER": c} for c in fixed}
+    parameters = gate.suite_parameters("2023-08")
+    assert {c: parameters[c] for c in fixed} == fixed
+    assert parameters["required_columns"][: len(contract.RESPONDENT)] == list(
+        contract.RESPONDENT_COLUMNS
+    )
+
+
+def test_the_breakdowns_are_the_dbt_var_and_columns_of_the_enriched_respondents():
+    assert tuple(_yaml("dbt_project.yml")["vars"]["breakdowns"]) == contract.BREAKDOWNS
+    assert pandas_index.BREAKDOWNS == contract.BREAKDOWNS
+    [enriched] = _yaml("models/intermediate/respondents/int_respondents__enriched.yml")["models"]
+    assert set(contract.BREAKDOWNS) <= {c["name"] for c in enriched["columns"]}
+    # every model yml that lists the breakdown columns spells the var's list (the cells' grain)
+    [cells] = _yaml("models/intermediate/cells/int_cells.yml")["models"]
+    grains = [
+        t["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
+        for t in cells["data_tests"]
+        if "unique_combination_of_columns" in t
+    ]
+    assert ["wave_id", *contract.BREAKDOWNS] in grains
+
+
+def test_the_app_has_a_label_for_every_breakdown():
+    import sys
+
+    sys.path.insert(0, str(PROJECT_ROOT / "streamlit_app"))
+    try:
+        import data
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "streamlit_app"))
+    assert ("all", *contract.BREAKDOWNS) == data.BREAKDOWN_ORDER
+    assert set(data.BREAKDOWN_LABELS) == set(data.BREAKDOWN_ORDER)
+
+
+def test_the_thresholds_are_the_dbt_vars():
+    values = _yaml("dbt_project.yml")["vars"]
+    rules = contract.thresholds()
+    assert {name: getattr(rules, name) for name in contract.THRESHOLD_VARS} == {
+        name: values[name] for name in contract.THRESHOLD_VARS
+    }
+    assert contract.Thresholds(100, 50, 1.96).confidence_level == "95%"
+
+
+def test_no_threshold_is_written_as_a_number_outside_its_home():
+    """The app's prose and the models take the thresholds from the dbt vars, never a copy."""
+    prose = re.compile(r"(under|fewer than) (100|50) respondents|1\.96|95%")
+    homes = [
+        *(PROJECT_ROOT / "streamlit_app" / "views").glob("*.py"),
+        PROJECT_ROOT / "streamlit_app" / "data.py",
+    ]
+    found = [
+        f"{path.relative_to(PROJECT_ROOT)}:{number}"
+        for path in homes
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if prose.search(line)
+    ]
+    assert found == []
+    sql = [*(PROJECT_ROOT / "models").rglob("*.sql"), *(PROJECT_ROOT / "macros").rglob("*.sql")]
+    z = [p.name for p in sql if re.search(r"\b1\.96\b", p.read_text())]
+    assert z == []
