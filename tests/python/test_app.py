@@ -178,6 +178,38 @@ def test_every_page_runs_with_downloads_and_methodology(marts_env: Path, page: s
     assert "Fieldwork" in captions(at) or page == "quality"
 
 
+def test_the_prose_says_the_thresholds_the_copy_was_built_with(
+    demo_marts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thresholds come from marts.publication; a copy without them reads dbt_project.yml."""
+    path = tmp_path / "published.duckdb"
+    shutil.copyfile(demo_marts, path)
+    monkeypatch.setenv("LUI_MARTS", str(path))
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "update marts.publication set low_base_threshold = 80, "
+            "suppression_threshold = 40, z_critical = 2.576"
+        )
+    text = captions(run_page("trends"))
+    assert "99% interval" in text
+    assert "under 80 respondents" in text and "under 40 respondents" in text
+    methodology = run_page("breakdown")
+    assert "under 80 respondents" in captions(methodology)
+    notes = [e for e in methodology.expander if e.label == "Methodology notes"]
+    assert "± 2.576 SE" in notes[0].markdown[0].value
+    assert "fewer than 80 respondents" in notes[0].markdown[0].value
+
+    # an older copy, published before the thresholds were recorded
+    older = tmp_path / "older.duckdb"
+    shutil.copyfile(demo_marts, older)
+    monkeypatch.setenv("LUI_MARTS", str(older))
+    with duckdb.connect(str(older)) as con:
+        for column in ("low_base_threshold", "suppression_threshold", "z_critical"):
+            con.execute(f"alter table marts.publication drop column {column}")
+    text = captions(run_page("trends"))
+    assert "95% interval" in text and "under 100 respondents" in text
+
+
 @pytest.mark.parametrize("page", list(PAGES))
 def test_no_marts_published_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
     monkeypatch.setenv("LUI_MARTS", str(tmp_path / "missing" / "published.duckdb"))
