@@ -35,9 +35,7 @@ class Question:
 
     def asked_in(self, wave_id: str) -> bool:
         """Whether the questionnaire of `wave_id` carries this question."""
-        if self.first_wave and wave_id < self.first_wave:
-            return False
-        return not (self.last_wave and wave_id > self.last_wave)
+        return in_waves(self.first_wave, self.last_wave, wave_id)
 
 
 @dataclass(frozen=True)
@@ -115,3 +113,67 @@ def valid_codes(question_code: str) -> set[int]:
 def local_authorities(reference_dir: Path = REFERENCE_DIR) -> dict[str, dict[str, str]]:
     """la_code -> row of the reference seed (la_name, nation, region, population)."""
     return {r["la_code"]: r for r in _read(reference_dir / "local_authorities.csv")}
+
+
+# --------------------------------------------------------------------------------------------
+# The agency's questionnaire: source variables and source codes (seeds/codebook/source_*.csv)
+# --------------------------------------------------------------------------------------------
+IGNORE = "ignore"
+"""The `target` of a source variable the warehouse does not use."""
+
+
+def in_waves(first_wave: str | None, last_wave: str | None, wave_id: str) -> bool:
+    """Whether `wave_id` lies in first_wave..last_wave (an empty bound is open)."""
+    if first_wave and wave_id < first_wave:
+        return False
+    return not (last_wave and wave_id > last_wave)
+
+
+@dataclass(frozen=True)
+class SourceVariable:
+    source_variable: str
+    target: str
+    first_wave: str | None
+    last_wave: str | None
+
+
+@dataclass(frozen=True)
+class SourceCode:
+    source_variable: str
+    source_code: str
+    response_code: str | None  # None: not answered
+    first_wave: str | None
+    last_wave: str | None
+
+
+@cache
+def source_variables(codebook_dir: Path = CODEBOOK_DIR) -> list[SourceVariable]:
+    path = codebook_dir / "source_variables.csv"
+    if not path.exists():
+        return []
+    return [
+        SourceVariable(
+            source_variable=r["source_variable"].strip(),
+            target=r["target"].strip(),
+            first_wave=r["first_wave"].strip() or None,
+            last_wave=r["last_wave"].strip() or None,
+        )
+        for r in _read(path)
+    ]
+
+
+@cache
+def source_codes(codebook_dir: Path = CODEBOOK_DIR) -> list[SourceCode]:
+    path = codebook_dir / "source_codes.csv"
+    if not path.exists():
+        return []
+    return [
+        SourceCode(
+            source_variable=r["source_variable"].strip(),
+            source_code=r["source_code"].strip(),
+            response_code=r["response_code"].strip() or None,
+            first_wave=r["first_wave"].strip() or None,
+            last_wave=r["last_wave"].strip() or None,
+        )
+        for r in _read(path)
+    ]

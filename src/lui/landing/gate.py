@@ -36,7 +36,13 @@ import pandas as pd
 
 from lui import codebook, contract
 from lui.errors import LuiError
-from lui.landing.gate_report import ReportContext, ValidationOutcome, failures, write_report
+from lui.landing.gate_report import (
+    Failure,
+    ReportContext,
+    ValidationOutcome,
+    failures,
+    write_report,
+)
 from lui.landing.raw import quote_identifier
 from lui.landing.wavefile import WaveFile, expected_type, type_name
 from lui.paths import EXPECTATIONS_DIR
@@ -130,10 +136,11 @@ def column_profile(wave: WaveFile, parameters: dict[str, Any]) -> pd.DataFrame:
         column = wave.table.column(name)
         is_question = name in known and name not in respondent
         answered = len(column) - column.null_count
+        problem = wave.type_problems.get(name)
         rows.append(
             {
                 "column": name,
-                "type": type_name(column.type),
+                "type": problem.found if problem else type_name(column.type),
                 "expected_type": expected_type(name) if name in known else None,
                 "answered": answered,
                 "answer_rate": answered / wave.rows if is_question and wave.rows else None,
@@ -222,8 +229,19 @@ def validate_wave(
     """Run the gate on a wave file; keep the full results under `report_root/<wave>/`."""
     progress = progress or (lambda _share: None)
     parameters = suite_parameters(wave_id)
-    runner = _Runner(parameters)
     outcome = ValidationOutcome(wave_id=wave_id, success=True)
+    if wave.mapping is not None and not wave.mapping.ok:
+        # names and codes first: the suites would only repeat the same problems in other words
+        outcome.success = False
+        outcome.not_run = list(SUITES)
+        outcome.failures = [
+            Failure("mapping", "every variable maps onto the codebook", problem)
+            for problem in wave.mapping.problems
+        ]
+        if report_root is not None:
+            outcome.report_dir = write_report(outcome, {}, wave, report_root)
+        return outcome
+    runner = _Runner(parameters)
     context = ReportContext(wave, parameters)
 
     columns = column_profile(wave, parameters)

@@ -197,6 +197,7 @@ def _column_detail(kind: str, config: Any, result: dict[str, Any], context: Repo
             if problem and problem.examples:
                 shown = ", ".join(f"{rid}={value!r}" for rid, value in problem.examples[:2])
                 hint = _label_hint(name, [value for _, value in problem.examples])
+                hint += f"; {problem.hint}" if problem.hint else ""
                 text += f" ({_plural(problem.count, 'row')}, e.g. {shown}{hint})"
             parts.append(text)
         return f"{_plural(count, 'column')}: " + "; ".join(parts[:6])
@@ -269,6 +270,8 @@ def write_report(
         "validated_at": stamp,
         "summary": None,  # filled below, once the paths are known
         "suites_not_run": outcome.not_run,
+        "mapping": wave.mapping.as_dict() if wave.mapping else None,
+        "mapping_sha256": wave.mapping.sha256 if wave.mapping else None,
         "results": outcome.results,
     }
     outcome.report_dir = directory
@@ -285,12 +288,16 @@ def write_report(
             state = "passed" if result.success else "failed"
             links.append(f'<li><a href="{name}.html">{name}</a>: {state}</li>')
     links += [f"<li>{name}: not run</li>" for name in outcome.not_run]
+    mapping = ""
+    if wave.mapping is not None:
+        lines = html.escape("\n".join(wave.mapping.lines()))
+        mapping = f"<h2>How the file maps onto the codebook</h2><pre>{lines}</pre>"
     index = (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>Wave {html.escape(outcome.wave_id)}: validation {verdict}</title></head><body>"
         f"<h1>Wave {html.escape(outcome.wave_id)}: validation {verdict}</h1>"
         f"<p>File {html.escape(wave.path.name)} (sha256 {wave.sha256}, {wave.rows:,} rows)</p>"
-        f"<pre>{html.escape(document['summary'])}</pre>"
+        f"<pre>{html.escape(document['summary'])}</pre>{mapping}"
         "<h2>Great Expectations results</h2><ul>" + "".join(links) + "</ul>"
         "<p><a href='results.json'>results.json</a></p></body></html>"
     )

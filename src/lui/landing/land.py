@@ -24,7 +24,7 @@ from lui.errors import LuiError
 from lui.landing import raw
 from lui.landing.gate import question_columns, validate_wave
 from lui.landing.wavefile import WaveFile, read_wave_file
-from lui.paths import warehouse_path
+from lui.paths import CODEBOOK_DIR, warehouse_path
 from lui.progress import Steps
 
 LOAD_CHUNK_ROWS = 250_000
@@ -133,6 +133,7 @@ def _write(
             file_format=wave.format,
             validation_outcome="passed",
             validation_report=report,
+            mapping_sha256=wave.mapping.sha256 if wave.mapping else None,
         )
         try:
             respondents, answers = raw.replace_wave(
@@ -156,14 +157,17 @@ def land_file(
     *,
     progress: bool | None = False,
     report_root: Path | None = None,
+    codebook_dir: Path = CODEBOOK_DIR,
 ) -> LandingResult:
     """Validate the wave file at `path` and land it as wave `wave_id`.
 
     `warehouse` defaults to lui.paths.warehouse_path(); the validation results go to
     `report_root` (default: validation/ beside the warehouse). `progress`: True draws the
     progress bar on stderr, None draws it when stderr is a terminal, False never.
-    Raises LuiError (and changes nothing) when the file cannot be read or fails the gate, or
-    when the warehouse is held by another process.
+    The file is mapped onto the wave format with the mapping seeds of `codebook_dir`
+    (source_variables.csv, source_codes.csv; see lui.landing.mapping).
+    Raises LuiError (and changes nothing) when the file cannot be read, does not map onto
+    the codebook or fails the gate, or when the warehouse is held by another process.
     """
     started = time.monotonic()
     check_wave_id(wave_id)
@@ -171,7 +175,9 @@ def land_file(
     report_root = report_root or warehouse.parent / "validation"
     steps = Steps(3, enabled=progress)
 
-    wave = read_wave_file(path, progress=steps.step("reading"))
+    wave = read_wave_file(
+        path, progress=steps.step("reading"), wave_id=wave_id, codebook_dir=codebook_dir
+    )
     outcome = validate_wave(wave, wave_id, report_root, progress=steps.step("validating"))
     if not outcome.success:
         steps.finish()

@@ -52,8 +52,11 @@ create table if not exists raw.landing_log (
     landed_at timestamp not null,
     validation_outcome varchar not null,
     validation_report varchar,
-    replaced_previous boolean not null
+    replaced_previous boolean not null,
+    mapping_sha256 varchar
 );
+-- warehouses landed before the mapping was recorded
+alter table raw.landing_log add column if not exists mapping_sha256 varchar;
 """
 """The raw tables; the respondent columns and their types come from `lui.contract`."""
 
@@ -78,6 +81,7 @@ class LandingRecord:
     file_format: str
     validation_outcome: str = "passed"
     validation_report: str | None = None
+    mapping_sha256: str | None = None  # checksum of how the file mapped onto the codebook
     landed_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
 
 
@@ -171,7 +175,9 @@ def replace_wave(
             "select count(*) from raw.responses where wave_id = ?", [wave]
         ).fetchone()[0]
         con.execute(
-            "insert into raw.landing_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into raw.landing_log (wave_id, file_name, file_sha256, file_format, "
+            "respondents, answers, questions, landed_at, validation_outcome, validation_report, "
+            "replaced_previous, mapping_sha256) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 wave,
                 record.file_name,
@@ -184,6 +190,7 @@ def replace_wave(
                 record.validation_outcome,
                 record.validation_report,
                 replaced,
+                record.mapping_sha256,
             ],
         )
         _pause_before_commit()

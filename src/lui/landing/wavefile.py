@@ -4,9 +4,15 @@ Reading never decides whether the data is good; that is the gate's job (`lui.lan
 only refuses what cannot be read at all (missing, empty, truncated, wrong delimiter or
 encoding) with a `LuiError`, and brings the columns to the types the wave format promises:
 
-- respondent_id and the text columns as text; weight as a number; interview_date as a date;
-- imd_quintile and every other column (the questions) as whole numbers
+- respondent_id and the text columns as text; weight as a number; interview_date as a date
+  (ISO `2024-02-10`, day-first UK `10/02/2024`, or an SPSS / Parquet date);
+- imd_quintile and every other column (the questions) as whole numbers (also when stored
+  as floats `1.0`, unsigned or small integers, or numeric text);
 (the types of `lui.contract.RESPONDENT`).
+
+Missing values are empty whatever the format writes: NaN, an empty cell, `.`. With a wave id,
+the file is first mapped onto the wave format (`lui.landing.mapping`): the agency's
+variable names, value labels, codes and SPSS user-missing values.
 
 A column that cannot be brought to its type is left as it was read and its offending values
 are kept in `WaveFile.type_problems`, so the gate can fail it with examples.
@@ -17,6 +23,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +34,8 @@ import pyarrow.compute as pc
 
 from lui import contract
 from lui.errors import LuiError
+from lui.landing.mapping import Mapping, SourceMeta, map_wave
+from lui.paths import CODEBOOK_DIR
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".sav": "sav"}
 
@@ -52,6 +61,7 @@ class TypeProblem:
     found: str
     count: int
     examples: list[tuple[str, str]]  # (respondent_id, value)
+    hint: str = ""  # what is wrong with the values, when the type alone does not say
 
 
 @dataclass
@@ -61,6 +71,7 @@ class WaveFile:
     sha256: str
     table: pa.Table
     type_problems: dict[str, TypeProblem] = field(default_factory=dict)
+    mapping: Mapping | None = None
 
     @property
     def rows(self) -> int:
@@ -104,10 +115,18 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_wave_file(path: Path | str, progress: Progress | None = None) -> WaveFile:
+def read_wave_file(
+    path: Path | str,
+    progress: Progress | None = None,
+    *,
+    wave_id: str | None = None,
+    codebook_dir: Path = CODEBOOK_DIR,
+) -> WaveFile:
     """Read a wave file and bring its columns to the wave format's types.
 
-    Raises LuiError when the file cannot be read at all.
+    With `wave_id`, the file is first mapped onto the wave format of that wave (its
+    `mapping` says how, and what could not be mapped). Raises LuiError when the file cannot
+    be read at all.
     """
     path = Path(path)
     progress = progress or _no_progress
@@ -123,13 +142,16 @@ def read_wave_file(path: Path | str, progress: Progress | None = None) -> WaveFi
     if path.stat().st_size == 0:
         raise LuiError(f"file is empty: {path}")
     reader = {"csv": _read_csv, "parquet": _read_parquet, "sav": _read_sav}[fmt]
-    table = reader(path, progress)
+    table, meta = reader(path, progress)
     duplicates = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
     if duplicates:
         raise LuiError(f"{path.name}: column names repeated: {', '.join(duplicates)}")
+    mapping = None
+    if wave_id is not None:
+        table, mapping = map_wave(table, meta, wave_id, codebook_dir)
     table, problems = normalise(table)
     progress(1.0)
-    return WaveFile(path, fmt, sha256_of(path), table, problems)
+    return WaveFile(path, fmt, sha256_of(path), table, problems, mapping)
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,7 +205,7 @@ def _not_utf8(path: Path) -> LuiError:
     return LuiError(f"{path.name} is not UTF-8 text (wrong encoding?): save it as UTF-8 CSV")
 
 
-def _read_csv(path: Path, progress: Progress) -> pa.Table:
+def _read_csv(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
     import pyarrow.csv as pcsv
 
     header = _csv_header(path)
@@ -213,13 +235,13 @@ def _read_csv(path: Path, progress: Progress) -> pa.Table:
         raise LuiError(f"{path.name} is not a well-formed CSV file: {detail}") from error
     finally:
         source.close()
-    return pa.Table.from_batches(batches, schema=schema)
+    return pa.Table.from_batches(batches, schema=schema), SourceMeta()
 
 
 # --------------------------------------------------------------------------------------------
 # Parquet and SPSS
 # --------------------------------------------------------------------------------------------
-def _read_parquet(path: Path, progress: Progress) -> pa.Table:
+def _read_parquet(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
     import pyarrow.parquet as pq
 
     try:
@@ -235,10 +257,10 @@ def _read_parquet(path: Path, progress: Progress) -> pa.Table:
         raise LuiError(
             f"{path.name} is not a readable Parquet file (truncated or corrupt?): {detail}"
         ) from error
-    return table
+    return table, SourceMeta()
 
 
-def _read_sav(path: Path, progress: Progress) -> pa.Table:
+def _read_sav(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
     import pyreadstat
 
     try:
@@ -247,7 +269,11 @@ def _read_sav(path: Path, progress: Progress) -> pa.Table:
         tables: list[pa.Table] = []
         done = 0
         for frame, _meta in pyreadstat.read_file_in_chunks(
-            pyreadstat.read_sav, str(path), chunksize=200_000, apply_value_formats=False
+            pyreadstat.read_sav,
+            str(path),
+            chunksize=200_000,
+            apply_value_formats=False,
+            user_missing=True,  # their codes, not empty: the mapping decides what they mean
         ):
             tables.append(pa.Table.from_pandas(frame, preserve_index=False))
             done += len(frame)
@@ -257,9 +283,17 @@ def _read_sav(path: Path, progress: Progress) -> pa.Table:
         raise LuiError(
             f"{path.name} is not a readable SPSS .sav file (truncated or corrupt?): {detail}"
         ) from error
+    source = SourceMeta(
+        value_labels=dict(meta.variable_value_labels or {}),
+        missing_ranges={
+            name: [(float(r["lo"]), float(r["hi"])) for r in ranges]
+            for name, ranges in (meta.missing_ranges or {}).items()
+            if all(isinstance(r["lo"], int | float) for r in ranges)
+        },
+    )
     if not tables:
-        return pa.table({name: pa.array([], pa.string()) for name in meta.column_names})
-    return pa.concat_tables(tables, promote_options="permissive")
+        return pa.table({name: pa.array([], pa.string()) for name in meta.column_names}), source
+    return pa.concat_tables(tables, promote_options="permissive"), source
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,8 +315,9 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
         if type_name(column.type) not in (INTEGER, "empty"):
             raise _NotConvertible
         column = column.cast(_ARROW[TEXT])
-    # an empty string is no value (SPSS writes "" for a missing text)
-    return pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+    # an empty string is no value (SPSS writes "" for a missing text, some exports ".")
+    blank = pc.or_(pc.equal(column, ""), pc.equal(pc.utf8_trim_whitespace(column), "."))
+    return pc.if_else(blank, pa.scalar(None, column.type), column)
 
 
 def _as_number(column: pa.ChunkedArray, whole: bool) -> pa.ChunkedArray:
@@ -297,7 +332,10 @@ def _as_number(column: pa.ChunkedArray, whole: bool) -> pa.ChunkedArray:
     if kind == "empty":
         return column.cast(_ARROW[INTEGER] if whole else _ARROW[NUMBER])
     if kind == INTEGER:
-        return column if whole else column.cast(_ARROW[NUMBER])
+        try:  # unsigned and small integers alike; a code beyond int32 is no code
+            return column.cast(_ARROW[INTEGER] if whole else _ARROW[NUMBER])
+        except pa.ArrowInvalid as error:
+            raise _NotConvertible from error
     if kind != NUMBER:
         raise _NotConvertible
     if not whole:
@@ -311,21 +349,67 @@ def _as_number(column: pa.ChunkedArray, whole: bool) -> pa.ChunkedArray:
         raise _NotConvertible from error
 
 
+# The dates a wave file may hold as text: ISO (2024-02-10, also with a time) and day-first UK
+# (10/02/2024, 10-02-2024, 10.02.2024). A two-digit year is ambiguous, so it is refused.
+ISO_DATE = r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?:[T ][0-9:.]+Z?)?$"
+UK_DATE = r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})$"
+SHORT_YEAR = r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$"
+YEARS = (1900, 2100)  # a fieldwork date outside these years is impossible
+
+
+def _in_years(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    years = pc.year(column)
+    return pc.and_kleene(pc.greater_equal(years, YEARS[0]), pc.less_equal(years, YEARS[1]))
+
+
+def _parse_dates(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text dates as dates; null where a value is no date (impossible, ambiguous, other)."""
+    parts = [pc.extract_regex(text, pattern) for pattern in (ISO_DATE, UK_DATE)]
+
+    def part(name: str) -> pa.ChunkedArray:
+        values = pc.coalesce(*(pc.struct_field(p, name) for p in parts))
+        return pc.cast(values, pa.int32())
+
+    year, month, day = part("y"), part("m"), part("d")
+    iso = pc.binary_join_element_wise(
+        pc.cast(year, pa.string()),
+        pc.utf8_lpad(pc.cast(month, pa.string()), 2, "0"),
+        pc.utf8_lpad(pc.cast(day, pa.string()), 2, "0"),
+        "-",
+    )
+    dates = pc.strptime(iso, format="%Y-%m-%d", unit="s", error_is_null=True).cast(pa.date32())
+    # Arrow rolls 2024-02-30 over to 2024-03-01: a real date keeps its day and month
+    real = pc.and_kleene(pc.equal(pc.day(dates), day), pc.equal(pc.month(dates), month))
+    real = pc.and_kleene(real, _in_years(dates))
+    return pc.if_else(real, dates, pa.scalar(None, pa.date32()))
+
+
+def _date_hint(value: str) -> str:
+
+    if re.match(SHORT_YEAR, value):
+        return f"{value!r} has a two-digit year, which is ambiguous: write DD/MM/YYYY or YYYY-MM-DD"
+    if re.match(ISO_DATE, value) or re.match(UK_DATE, value):
+        return f"{value!r} is no date (no such day, or outside the years {YEARS[0]}-{YEARS[1]})"
+    return "dates are read as YYYY-MM-DD or day-first DD/MM/YYYY"
+
+
 def _as_date(column: pa.ChunkedArray) -> pa.ChunkedArray:
     kind = type_name(column.type)
-    if kind == DATE:
+    if kind in (DATE, "timestamp"):
+        if not pc.all(pc.or_kleene(_in_years(column), pc.is_null(column))).as_py():
+            raise _NotConvertible
+        if kind == "timestamp":
+            column = column.cast(pa.timestamp("s"))
         return column.cast(_ARROW[DATE])
-    if kind == "timestamp":
-        return column.cast(pa.timestamp("s")).cast(_ARROW[DATE])
     if kind == "empty":
         return column.cast(_ARROW[DATE])
     if kind != TEXT:
         raise _NotConvertible
     column = pc.utf8_trim_whitespace(_as_text(column))
-    try:
-        return pc.strptime(column, format="%Y-%m-%d", unit="s").cast(_ARROW[DATE])
-    except pa.ArrowInvalid as error:
-        raise _NotConvertible from error
+    dates = _parse_dates(column)
+    if dates.null_count != column.null_count:
+        raise _NotConvertible
+    return dates
 
 
 def _convert(column: pa.ChunkedArray, expected: str) -> pa.ChunkedArray:
@@ -342,13 +426,24 @@ def _bad_values(table: pa.Table, name: str, expected: str) -> tuple[int, list[tu
 
     column = table.column(name)
     kind = type_name(column.type)
-    values = column.to_pandas()
-    present = values.notna()
-    if kind == TEXT:
+    if kind in (DATE, "timestamp"):  # years beyond pandas' range: checked in Arrow
+        bad_dates = pc.invert(pc.or_kleene(_in_years(column), pc.is_null(column)))
+        column = column.cast(pa.string())
+        values = column.to_pandas()
+        present = values.notna()
+        bad = pd.Series(bad_dates.to_numpy(zero_copy_only=False), index=values.index)
+    else:
+        values = column.to_pandas()
+        present = values.notna()
+        bad = pd.Series(True, index=values.index)
+    if kind in (DATE, "timestamp"):
+        pass
+    elif kind == TEXT:
         text = values.astype("string").str.strip()
-        present &= text.fillna("") != ""
+        present &= ~text.fillna("").isin(["", "."])
         if expected == DATE:
-            bad = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").isna()
+            parsed = _parse_dates(pa.chunked_array([pa.array(text, pa.string())]))
+            bad = pd.Series(parsed.is_null().to_numpy(zero_copy_only=False), index=values.index)
         elif expected in (NUMBER, INTEGER):
             number = pd.to_numeric(text, errors="coerce")
             bad = number.isna() | ((number % 1 != 0) if expected == INTEGER else False)
@@ -356,9 +451,10 @@ def _bad_values(table: pa.Table, name: str, expected: str) -> tuple[int, list[tu
             bad = pd.Series(False, index=values.index)
     elif kind == NUMBER and expected == INTEGER:
         number = values.astype("float64")
+        present &= ~np.isnan(number)
         bad = (number % 1 != 0) | (number.abs() > 2**31 - 1)
-    else:
-        bad = pd.Series(True, index=values.index)
+    elif kind == INTEGER and expected == INTEGER:
+        bad = (values > 2**31 - 1) | (values < -(2**31))
     rows = np.flatnonzero((present & bad).to_numpy(dtype=bool))
     ids = (
         table.column("respondent_id").to_pandas()
@@ -382,14 +478,23 @@ def normalise(table: pa.Table) -> tuple[pa.Table, dict[str, TypeProblem]]:
         expected = expected_type(name)
         column = table.column(index)
         try:
+            if pa.types.is_floating(column.type):  # NaN is a missing value, not a number
+                column = pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
+                table = table.set_column(index, pa.field(name, column.type), column)
             if column.null_count == len(column):  # nothing in it (or no rows): any type will do
                 column = pa.chunked_array([pa.nulls(len(column))])
             converted = _convert(column, expected)
         except _NotConvertible:
             count, examples = _bad_values(table, name, expected)
-            problems[name] = TypeProblem(
-                name, expected, type_name(table.column(index).type), count, examples
-            )
+            found = type_name(table.column(index).type)
+            hint = ""
+            if found == expected == INTEGER:
+                found = "integer out of range"
+            elif found in (DATE, "timestamp"):
+                found = "impossible date"
+            if expected == DATE and examples:
+                hint = _date_hint(examples[0][1])
+            problems[name] = TypeProblem(name, expected, found, count, examples, hint)
             continue
         table = table.set_column(index, pa.field(name, converted.type), converted)
     return table, problems

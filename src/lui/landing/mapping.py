@@ -1,0 +1,527 @@
+"""From the agency's file to the wave format: variable names, value labels, codes, missing values.
+
+A fieldwork agency delivers its own questionnaire: variables named `Q7_3` or `wt_final`,
+answers as labelled numbers on scales that may run the other way, "Don't know" at 98,
+refusals declared as SPSS user-missing values. `map_wave` brings such a file to the wave
+format before the gate sees it, from the codebook alone:
+
+- **Names.** `seeds/codebook/source_variables.csv` says which variable holds which target
+  (a question code, a respondent column or `ignore`) in which waves; names are matched
+  case-insensitively and a variable named like its target needs no row.
+- **Codes.** A variable with value labels (SPSS) is recoded label by label: each label is
+  matched to the target scale's `response_label` (or, for gender, age band, urban/rural,
+  supergroup and IMD quintile, to the wave format's values) ignoring case, punctuation and
+  whitespace, with the synonyms of `SYNONYMS`. Without labels (CSV, Parquet)
+  `seeds/codebook/source_codes.csv` gives the recode; without either, the codes are
+  taken to be the scale's already.
+- **Missing values.** A user-missing code, or a code labelled as a refusal or as not asked
+  (`NOT_ANSWERED`), becomes "not answered" unless the scale has that answer ("Prefer not
+  to say", "Don't know"), in which case it keeps it.
+
+Anything that cannot be mapped (a label on no scale, a code without a label, two variables
+for one target) is a `problem`, one line naming the variable, the code and the label; a
+file with a problem lands nothing. `Mapping.lines()` is what `lui inspect` prints, and the
+same mapping goes into the validation report, its checksum into `raw.landing_log`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lui import codebook
+from lui.paths import CODEBOOK_DIR
+
+# Answers that mean the same thing under another wording, by normalised label (see
+# `normalised_label`). A label matches a scale answer when both normalise to one group.
+SYNONYMS: tuple[frozenset[str], ...] = (
+    frozenset({"dont know", "do not know", "dk", "dont know not sure", "dont know cant say"}),
+    frozenset(
+        {"prefer not to say", "refused", "refusal", "prefer not to answer", "rather not say"}
+    ),
+    frozenset({"chosen", "selected", "mentioned", "ticked", "yes"}),
+    frozenset({"not chosen", "not selected", "not mentioned", "not ticked", "no"}),
+    frozenset({"other", "other gender", "in another way", "prefer to self describe"}),
+    frozenset({"65", "65 and over", "65 or over", "65 plus"}),
+)
+# Labels that mark a code as no answer at all: refusals and routing. On a scale that has a
+# matching answer ("Prefer not to say") the code keeps that answer instead.
+NOT_ANSWERED: frozenset[str] = frozenset(
+    {
+        "refused",
+        "refusal",
+        "prefer not to say",
+        "prefer not to answer",
+        "rather not say",
+        "not asked",
+        "skipped",
+        "routed past",
+        "not applicable",
+        "n a",
+        "na",
+        "no answer",
+        "missing",
+        "system missing",
+    }
+)
+# Respondent columns whose values are categories a file may carry as labelled codes.
+CATEGORY_COLUMNS: dict[str, tuple[str | int, ...]] = {
+    "gender": codebook.GENDERS,
+    "age_band": codebook.AGE_BANDS,
+    "urban_rural": codebook.URBAN_RURAL,
+    "supergroup": codebook.SUPERGROUPS,
+    "imd_quintile": (1, 2, 3, 4, 5),
+}
+IMD_LABELS = {1: "1 most deprived", 5: "5 least deprived"}
+EXAMPLE_LABELS = 8
+
+
+def normalised_label(label: str) -> str:
+    """A label without case, apostrophes, punctuation or repeated whitespace."""
+    text = label.casefold().replace("\u2019", "'").replace("\u2018", "'").replace("'", "")
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+def _synonyms(label: str) -> frozenset[str]:
+    for group in SYNONYMS:
+        if label in group:
+            return group
+    return frozenset({label})
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer a target can take: the wave format's code (or value) and its label."""
+
+    code: int | str
+    label: str
+
+
+def vocabulary(target: str) -> tuple[str, list[Answer]] | None:
+    """(name, answers) of a question's scale or a category column; None for other targets."""
+    question = codebook.questions().get(target)
+    if question is not None:
+        points = codebook.scale_points()[question.scale_id]
+        return f"scale {question.scale_id}", [Answer(p.code, p.label) for p in points]
+    values = CATEGORY_COLUMNS.get(target)
+    if values is None:
+        return None
+    if target == "imd_quintile":
+        return target, [Answer(v, IMD_LABELS.get(int(v), str(v))) for v in values]
+    return target, [Answer(v, str(v)) for v in values]
+
+
+def match_label(label: str, answers: list[Answer]) -> Answer | None:
+    """The one answer `label` means, or None when it means none (or several)."""
+    wanted = normalised_label(label)
+    if not wanted:
+        return None
+    names = {id(a): normalised_label(a.label) for a in answers}
+
+    def unique(found: list[Answer]) -> Answer | None:
+        return found[0] if len(found) == 1 else None
+
+    exact = [a for a in answers if names[id(a)] == wanted]
+    if exact:
+        return unique(exact)
+    group = _synonyms(wanted)
+    synonym = [a for a in answers if names[id(a)] in group]
+    if synonym:
+        return unique(synonym)
+    # "0 - not at all" is "0" or "not at all"; "1 - most deprived" is "1" or "most deprived"
+    prefix = [
+        a
+        for a in answers
+        if names[id(a)].startswith(wanted + " ")
+        and wanted.isdigit()
+        or re.sub(r"^\d+ ", "", names[id(a)]) == wanted
+    ]
+    return unique(prefix)
+
+
+# --------------------------------------------------------------------------------------------
+# What the file says about its variables beyond their values
+# --------------------------------------------------------------------------------------------
+@dataclass
+class SourceMeta:
+    """Value labels and user-missing values of a file's variables (SPSS only)."""
+
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    missing_ranges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+    def is_missing(self, variable: str, value: Any) -> bool:
+        if not isinstance(value, int | float):
+            return False
+        return any(lo <= value <= hi for lo, hi in self.missing_ranges.get(variable, []))
+
+
+# --------------------------------------------------------------------------------------------
+# The mapping
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Recode:
+    """One code of a variable: what it becomes and why."""
+
+    source_code: str
+    label: str | None
+    target_code: int | str | None  # None: not answered
+    reason: str  # "label", "source_codes.csv", "user-missing", "not answered", "same code"
+    answers: int = 0
+
+    def text(self) -> str:
+        label = f" {self.label!r}" if self.label is not None else ""
+        target = "not answered" if self.target_code is None else str(self.target_code)
+        return f"{self.source_code}{label} -> {target}"
+
+
+@dataclass
+class ColumnMapping:
+    source: str
+    target: str | None  # None: ignored or unknown
+    how: str  # "same name", "source_variables.csv", "ignored", "not in the codebook"
+    recodes: list[Recode] = field(default_factory=list)
+    vocabulary: str | None = None
+    labelled: bool = False
+
+    def line(self) -> str:
+        if self.target is None:
+            return f"{self.source}: {self.how}"
+        head = f"{self.source} -> {self.target} ({self.how})"
+        if not self.recodes:
+            return head
+        source = "labels" if self.labelled else "codes"
+        changed = [r for r in self.recodes if str(r.target_code) != r.source_code or r.label]
+        if not changed:
+            return f"{head}: codes as on {self.vocabulary}"
+        return f"{head}: {source} on {self.vocabulary}: " + ", ".join(r.text() for r in changed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "how": self.how,
+            "vocabulary": self.vocabulary,
+            "labelled": self.labelled,
+            "recodes": [
+                {
+                    "source_code": r.source_code,
+                    "label": r.label,
+                    "target_code": r.target_code,
+                    "reason": r.reason,
+                }
+                for r in self.recodes
+            ],
+        }
+
+
+@dataclass
+class Mapping:
+    """How every variable of one file maps onto the wave format of one wave."""
+
+    wave_id: str
+    columns: list[ColumnMapping] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "wave_id": self.wave_id,
+            "columns": [c.as_dict() for c in self.columns],
+            "problems": list(self.problems),
+        }
+
+    @property
+    def sha256(self) -> str:
+        """Checksum of the mapping itself (names and codes), the same for every wave file
+        the agency delivers in the same shape."""
+        document = {"columns": [c.as_dict() for c in self.columns]}
+        text = json.dumps(document, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def lines(self) -> list[str]:
+        lines = [c.line() for c in self.columns]
+        if self.problems:
+            lines.append(f"refused ({len(self.problems)}):")
+            lines += [f"- {p}" for p in self.problems]
+        return lines
+
+
+# --------------------------------------------------------------------------------------------
+# Names
+# --------------------------------------------------------------------------------------------
+def _targets() -> dict[str, str]:
+    """Every target of the wave format, by lower-case name."""
+    names = [*codebook.RESPONDENT_COLUMNS, *codebook.questions()]
+    return {name.lower(): name for name in names}
+
+
+def _resolve_names(
+    columns: list[str], wave_id: str, codebook_dir: Path, mapping: Mapping
+) -> dict[str, str]:
+    """source column -> target for the columns to keep; fills mapping.columns with every one."""
+    rows = [
+        r
+        for r in codebook.source_variables(codebook_dir)
+        if codebook.in_waves(r.first_wave, r.last_wave, wave_id)
+    ]
+    by_source: dict[str, list[codebook.SourceVariable]] = {}
+    by_target: dict[str, list[str]] = {}
+    for row in rows:
+        by_source.setdefault(row.source_variable.lower(), []).append(row)
+        if row.target.lower() != codebook.IGNORE:
+            by_target.setdefault(row.target.lower(), []).append(row.source_variable)
+    for found in by_source.values():
+        if len({r.target.lower() for r in found}) > 1:
+            mapping.problems.append(
+                f"codebook error: source_variables.csv maps {found[0].source_variable} to "
+                f"{' and '.join(sorted({r.target for r in found}))} in wave {wave_id}"
+            )
+    for target, sources in by_target.items():
+        if len({s.lower() for s in sources}) > 1:
+            mapping.problems.append(
+                f"codebook error: source_variables.csv maps both {' and '.join(sources)} to "
+                f"{target} in wave {wave_id}"
+            )
+    targets = _targets()
+    resolved: dict[str, str] = {}
+    for column in columns:
+        found = by_source.get(column.lower())
+        if found:
+            target = found[0].target
+            if target.lower() == codebook.IGNORE:
+                mapping.columns.append(
+                    ColumnMapping(column, None, "ignored (source_variables.csv)")
+                )
+                continue
+            if target.lower() not in targets:
+                mapping.problems.append(
+                    f"codebook error: source_variables.csv maps {column} to {target}, which is "
+                    "neither a question of questions.csv nor a respondent column"
+                )
+                continue
+            resolved[column] = targets[target.lower()]
+            mapping.columns.append(ColumnMapping(column, resolved[column], "source_variables.csv"))
+        elif column.lower() in targets:
+            resolved[column] = targets[column.lower()]
+            mapping.columns.append(ColumnMapping(column, resolved[column], "same name"))
+        else:
+            resolved[column] = column  # the gate refuses it as an unknown column
+            mapping.columns.append(ColumnMapping(column, None, "not in the codebook"))
+    holders: dict[str, list[str]] = {}
+    for column, target in resolved.items():
+        holders.setdefault(target, []).append(column)
+    for target, sources in holders.items():
+        if len(sources) > 1:
+            mapping.problems.append(
+                f"{' and '.join(sources)} are all {target} in wave {wave_id}: keep one "
+                "(or map the other to ignore in source_variables.csv)"
+            )
+    return resolved
+
+
+# --------------------------------------------------------------------------------------------
+# Codes
+# --------------------------------------------------------------------------------------------
+def _code_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _numeric(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The column as float64 (NaN, empty and '.' as null), or None if it is not numeric."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        text = pc.utf8_trim_whitespace(column)
+        blank = pc.or_(pc.equal(text, ""), pc.equal(text, "."))
+        text = pc.if_else(blank, pa.scalar(None, text.type), text)
+        try:
+            return pc.cast(text, pa.float64())
+        except pa.ArrowInvalid:
+            return None
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+        number = column.cast(pa.float64())
+        return pc.if_else(pc.is_nan(number), pa.scalar(None, pa.float64()), number)
+    if pa.types.is_null(column.type):
+        return column.cast(pa.float64())
+    return None
+
+
+def _value_counts(column: pa.ChunkedArray) -> dict[Any, int]:
+    counts = pc.value_counts(column.drop_null() if column.null_count else column)
+    return {
+        value: int(count)
+        for value, count in zip(
+            counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True
+        )
+    }
+
+
+def _labels_text(answers: list[Answer]) -> str:
+    shown = [f"{a.label!r} ({a.code})" for a in answers[:EXAMPLE_LABELS]]
+    more = ", ..." if len(answers) > EXAMPLE_LABELS else ""
+    return ", ".join(shown) + more
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _recodes(
+    column: ColumnMapping,
+    counts: dict[Any, int],
+    meta: SourceMeta,
+    codes: list[codebook.SourceCode],
+    name: str,
+    answers: list[Answer],
+    problems: list[str],
+) -> list[Recode] | None:
+    """The recode of one variable onto `answers`; None when its codes are taken as they are."""
+    source = column.source
+    labels = meta.value_labels.get(source) or {}
+    missing = meta.missing_ranges.get(source)
+    if not (labels or codes or missing):
+        return None
+    by_code = {str(a.code): a for a in answers}
+    recodes: dict[str, Recode] = {}
+    if codes:
+        for row in codes:
+            key = _code_text(_as_number(row.source_code))
+            if row.response_code is None:
+                recodes[key] = Recode(key, None, None, "source_codes.csv")
+                continue
+            answer = by_code.get(_code_text(_as_number(row.response_code)))
+            if answer is None:
+                problems.append(
+                    f"{source}: source_codes.csv recodes code {row.source_code} to "
+                    f"{row.response_code}, which is not on {name}; its codes are "
+                    + _labels_text(answers)
+                )
+                continue
+            recodes[key] = Recode(key, None, answer.code, "source_codes.csv")
+    else:
+        column.labelled = bool(labels)
+        for value, label in labels.items():
+            key = _code_text(value)
+            answer = match_label(label, answers)
+            if meta.is_missing(source, value):
+                target = answer.code if answer else None
+                recodes[key] = Recode(key, label, target, "user-missing")
+            elif answer is not None:
+                recodes[key] = Recode(key, label, answer.code, "label")
+            elif normalised_label(label) in NOT_ANSWERED:
+                recodes[key] = Recode(key, label, None, "not answered")
+            elif value in counts or key in {_code_text(v) for v in counts}:
+                problems.append(
+                    f"{source}: label {label!r} (code {key}) is not on {name}; its labels are "
+                    + _labels_text(answers)
+                )
+    for value, count in sorted(counts.items(), key=lambda item: str(item[0])):
+        key = _code_text(value)
+        if key in recodes:
+            recodes[key].answers += count
+            continue
+        if isinstance(value, float) and not value.is_integer():
+            problems.append(f"{source}: {value} is not a whole code ({_plural(count, 'answer')})")
+            continue
+        if meta.is_missing(source, value):
+            answer = by_code.get(key) if not labels else None
+            target = answer.code if answer else None
+            recodes[key] = Recode(key, None, target, "user-missing", count)
+        elif codes:
+            problems.append(
+                f"{source}: code {key} ({_plural(count, 'answer')}) is not in "
+                f"source_codes.csv for {source}"
+            )
+        elif labels:
+            answer = match_label(key, answers) if key.isdigit() else None
+            if answer is not None and str(answer.code) == key:
+                recodes[key] = Recode(key, None, answer.code, "same code", count)
+            else:
+                problems.append(
+                    f"{source}: code {key} ({_plural(count, 'answer')}) has no value label; "
+                    f"the labels of {name} are " + _labels_text(answers)
+                )
+        else:
+            recodes[key] = Recode(
+                key, None, by_code[key].code if key in by_code else value, "same code", count
+            )
+    return sorted(recodes.values(), key=lambda r: (_as_number(r.source_code), r.source_code))
+
+
+def _as_number(text: str) -> Any:
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() else number
+
+
+def _apply(
+    column: pa.ChunkedArray, numeric: pa.ChunkedArray | None, recodes: list[Recode], text: bool
+) -> pa.ChunkedArray:
+    """The column with every code replaced by its target (unlisted codes: null)."""
+    targets = [r.target_code for r in recodes]
+    out_type = pa.string() if text else pa.int32()
+    values = pa.array(targets, type=out_type)
+    if numeric is not None:
+        keys = pa.array([float(_as_number(r.source_code)) for r in recodes], pa.float64())
+        index = pc.index_in(numeric, value_set=keys)
+    else:
+        keys = pa.array([r.source_code for r in recodes], pa.string())
+        source = (
+            column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
+        )
+        index = pc.index_in(pc.utf8_trim_whitespace(source.cast(pa.string())), value_set=keys)
+    return (
+        pa.chunked_array([pc.take(values, chunk) for chunk in index.chunks], type=out_type)
+        if index.num_chunks
+        else pa.chunked_array([], type=out_type)
+    )
+
+
+def map_wave(
+    table: pa.Table,
+    meta: SourceMeta,
+    wave_id: str,
+    codebook_dir: Path = CODEBOOK_DIR,
+) -> tuple[pa.Table, Mapping]:
+    """The file's table in the wave format's names and codes, and how it was mapped."""
+    mapping = Mapping(wave_id)
+    resolved = _resolve_names(table.column_names, wave_id, codebook_dir, mapping)
+    codes_by_source: dict[str, list[codebook.SourceCode]] = {}
+    for row in codebook.source_codes(codebook_dir):
+        if codebook.in_waves(row.first_wave, row.last_wave, wave_id):
+            codes_by_source.setdefault(row.source_variable.lower(), []).append(row)
+    names: list[str] = []
+    arrays: list[pa.ChunkedArray] = []
+    by_source = {c.source: c for c in mapping.columns}
+    for source, target in resolved.items():
+        column = table.column(source)
+        entry = by_source[source]
+        known = vocabulary(target) if entry.target is not None else None
+        if known is not None:
+            name, answers = known
+            numeric = _numeric(column)
+            counts = _value_counts(numeric if numeric is not None else column)
+            codes = codes_by_source.get(source.lower(), [])
+            recodes = _recodes(entry, counts, meta, codes, name, answers, mapping.problems)
+            entry.vocabulary = name
+            if recodes is not None:
+                entry.recodes = recodes
+                text = isinstance(answers[0].code, str)
+                column = _apply(column, numeric, recodes, text)
+        names.append(target)
+        arrays.append(column)
+    return pa.Table.from_arrays(arrays, names=names), mapping
