@@ -133,11 +133,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also write each local authority's true index per mission for this wave "
         "(CSV: la_code, mission_id, true_index), for testing the local estimates",
     )
+    parser.add_argument(
+        "--agency-format",
+        action="store_true",
+        help="write the wave as a fieldwork agency delivers it: OUT's name as .sav (agency "
+        "variable names, labelled codes, user-missing values) and .parquet (codes, NaN), "
+        "with the mapping seeds source_variables.csv and source_codes.csv beside them",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise LuiError("--seed must be a non-negative integer")
+    if args.agency_format:
+        from lui.demo.agency import write_agency_wave
+
+        frame = generate_frame(args.wave, args.respondents, args.seed)
+        paths = write_agency_wave(frame, args.wave, args.out)
+        print(
+            f"wrote {args.respondents:,} respondents of wave {args.wave} in the agency's format "
+            f"to {paths[0]} and {paths[1]}, its mapping to {paths[2]} and {paths[3]}"
+        )
+        return 0
     path = write_wave(args.out, args.wave, args.respondents, args.seed)
     print(f"wrote {args.respondents:,} respondents of wave {args.wave} to {path}")
     if args.truth is not None:

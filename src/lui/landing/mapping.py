@@ -12,8 +12,8 @@ format before the gate sees it, from the codebook alone:
   matched to the target scale's `response_label` (or, for gender, age band, urban/rural,
   supergroup and IMD quintile, to the wave format's values) ignoring case, punctuation and
   whitespace, with the synonyms of `SYNONYMS`. Without labels (CSV, Parquet)
-  `seeds/codebook/source_codes.csv` gives the recode; without either, the codes are
-  taken to be the scale's already.
+  `seeds/codebook/source_codes.csv` gives the recode (a variable's own labels win over it);
+  without either, the codes are taken to be the scale's already.
 - **Missing values.** A user-missing code, or a code labelled as a refusal or as not asked
   (`NOT_ANSWERED`), becomes "not answered" unless the scale has that answer ("Prefer not
   to say", "Don't know"), in which case it keeps it.
@@ -177,6 +177,7 @@ class Recode:
 
     def text(self) -> str:
         label = f" {self.label!r}" if self.label is not None else ""
+        label += " (user-missing)" if self.reason == "user-missing" else ""
         target = "not answered" if self.target_code is None else str(self.target_code)
         return f"{self.source_code}{label} -> {target}"
 
@@ -395,6 +396,7 @@ def _recodes(
         return None
     by_code = {str(a.code): a for a in answers}
     recodes: dict[str, Recode] = {}
+    codes = [] if labels else codes  # a file's own labels say what its codes mean
     if codes:
         for row in codes:
             key = _code_text(_as_number(row.source_code))
