@@ -6,7 +6,7 @@ with
 
 responses as (
 
-    select * from {{ ref('stg_raw__responses') }}
+    select * from {{ ref('int_responses__asked') }}
 
 ),
 

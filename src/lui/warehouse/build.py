@@ -57,6 +57,32 @@ def check_wave(wave: str | None, warehouse: Path) -> list[str]:
     return waves
 
 
+def left_out(warehouse: Path, wave: str | None = None) -> list[str]:
+    """One line per wave and question whose landed answers the build did not score, because
+    the codebook's questionnaire of that wave does not carry the question."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        present = con.execute(
+            "select count(*) from duckdb_views() "
+            "where schema_name = 'intermediate' and view_name = 'int_responses__left_out'"
+        ).fetchone()[0]
+        if not present:
+            return []
+        rows = con.execute(
+            "select wave_id, question_code, first_wave, last_wave, answers_left_out "
+            "from intermediate.int_responses__left_out where ? is null or wave_id = ? "
+            "order by wave_id, question_code",
+            [wave, wave],
+        ).fetchall()
+    lines = []
+    for wave_id, question, first, last, answers in rows:
+        window = f"asked {first or 'from the start'} to {last or 'now'}"
+        lines.append(
+            f"wave {wave_id}: {answers:,} answers to {question} left out ({window} in "
+            "seeds/codebook/questions.csv)"
+        )
+    return lines
+
+
 def build(
     wave: str | None = None,
     *,
@@ -114,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
     how = "dbt build --full-refresh" if args.full_refresh else "dbt build"
     print(f"lui build: {how} for {scope} on {warehouse}", flush=True)
     result = build(args.wave, publish_marts=not args.no_publish, full_refresh=args.full_refresh)
+    for line in left_out(warehouse, args.wave):
+        print(f"lui build: {line}")
     if result is None:
         print("lui build: build passed; not published (--no-publish)")
     else:
