@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "lui.demo.generate",
         "write a synthetic wave file (csv, parquet or sav)",
     ),
+    "inspect": (
+        "lui.landing.inspect",
+        "show how a wave file maps onto the codebook, without landing it",
+    ),
     "land": ("lui.landing.land", "validate a wave file and land it in the warehouse's raw schema"),
     "build": ("lui.warehouse.build", "run dbt build for one wave (or all) and publish the marts"),
     "publish": ("lui.warehouse.publish", "copy the marts to the published read-only file"),

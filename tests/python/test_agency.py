@@ -10,11 +10,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from project_copy import copy_project
 
 from lui.demo.agency import write_agency_wave
 from lui.demo.generate import generate_frame, write_wave
 from lui.landing.land import land_file
-from lui.paths import PROJECT_ROOT
 from lui.warehouse.build import left_out
 from lui.warehouse.dbt import dbt_build
 
@@ -29,17 +29,6 @@ MARTS = (
     "dim_question",
     "dim_wave",
 )
-
-
-def copy_project(directory: Path) -> Path:
-    """A copy of the dbt project (models, macros, seeds, generic tests) to edit seeds in."""
-    project = directory / "project"
-    project.mkdir()
-    shutil.copy(PROJECT_ROOT / "dbt_project.yml", project)
-    for name in ("models", "macros", "seeds"):
-        shutil.copytree(PROJECT_ROOT / name, project / name)
-    shutil.copytree(PROJECT_ROOT / "tests" / "generic", project / "tests" / "generic")
-    return project
 
 
 # which file a wave came from, and when: the one thing that differs, by design

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from conftest import HANDMADE_RESPONDENTS, HANDMADE_WAVES
 from handmade import land, make_wave, read_table
+from project_copy import copy_project
 
 from lui import codebook
 from lui.demo import pandas_index
@@ -392,17 +393,7 @@ def test_moving_three_percent_up_one_step_raises_the_index_three_points(built_wa
 @pytest.fixture()
 def project_copy(tmp_path: Path) -> Path:
     """A copy of the dbt project whose codebook a test may break."""
-    from lui.paths import PROJECT_ROOT
-
-    copy = tmp_path / "project"
-    for name in ("dbt_project.yml", "profiles", "macros", "models", "seeds", "tests"):
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("python"))
-        else:
-            copy.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, copy / name)
-    return copy
+    return copy_project(tmp_path)
 
 
 def _break_csv(path: Path, old: str, new: str) -> None:
@@ -431,17 +422,46 @@ BAD_CODEBOOKS = {
         "unique_combination_of_columns_scale_points_scale_id__response_code",
     ),
 }
+# the agency mapping seeds: nothing is built from them (the landing reads them), but a
+# build with a contradictory mapping fails and publishes nothing
+BAD_MAPPINGS = {
+    "two_source_variables_for_one_target_in_a_wave": (
+        "source_variables.csv",
+        "source_variable,target,first_wave,last_wave\n",
+        "source_variable,target,first_wave,last_wave\n"
+        "Q1,pay_income_feeling,,2022-08\nq1_new,Pay_Income_Feeling,2022-02,\n",
+        "one_per_wave_source_variables_target",
+    ),
+    "one_source_code_meaning_two_codes": (
+        "source_codes.csv",
+        "source_variable,source_code,response_code,first_wave,last_wave\n",
+        "source_variable,source_code,response_code,first_wave,last_wave\n"
+        "Q7_3,1,5,,\nq7_3,1,4,2023-02,\n",
+        "one_per_wave_source_codes_source_variable__source_code",
+    ),
+}
+
+
+def _build_with_broken_seed(case: tuple[str, str, str, str], project: Path, tmp_path: Path) -> Path:
+    """Break one seed of the project copy, build a small wave and check the named test fails."""
+    seed, old, new, failing_test = case
+    _break_csv(project / "seeds" / "codebook" / seed, old, new)
+    warehouse = tmp_path / "wh" / "levelling_up.duckdb"
+    land(warehouse, "2022-02", make_wave("2022-02", 120, seed=5))
+    with pytest.raises(LuiError) as failure:
+        dbt_build(warehouse=warehouse, project_dir=project)
+    assert failing_test in str(failure.value)
+    return warehouse
+
+
+@pytest.mark.parametrize("case", sorted(BAD_MAPPINGS))
+def test_contradictory_mapping_seed_fails_the_build_with_a_named_test(case, project_copy, tmp_path):
+    _build_with_broken_seed(BAD_MAPPINGS[case], project_copy, tmp_path)
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CODEBOOKS))
 def test_bad_codebook_fails_the_build_with_a_named_test(case, project_copy, tmp_path):
-    seed, old, new, failing_test = BAD_CODEBOOKS[case]
-    _break_csv(project_copy / "seeds" / "codebook" / seed, old, new)
-    warehouse = tmp_path / "wh" / "levelling_up.duckdb"
-    land(warehouse, "2022-02", make_wave("2022-02", 120, seed=5))
-    with pytest.raises(LuiError) as failure:
-        dbt_build(warehouse=warehouse, project_dir=project_copy)
-    assert failing_test in str(failure.value)
+    warehouse = _build_with_broken_seed(BAD_CODEBOOKS[case], project_copy, tmp_path)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         marts = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts' "

@@ -490,7 +490,7 @@ def normalise(table: pa.Table) -> tuple[pa.Table, dict[str, TypeProblem]]:
             hint = ""
             if found == expected == INTEGER:
                 found = "integer out of range"
-            elif found in (DATE, "timestamp"):
+            elif expected == DATE and found in (DATE, "timestamp"):
                 found = "impossible date"
             if expected == DATE and examples:
                 hint = _date_hint(examples[0][1])
