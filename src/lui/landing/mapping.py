@@ -352,7 +352,7 @@ def _numeric(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
         except pa.ArrowInvalid:
             return None
     if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
-        number = column.cast(pa.float64())
+        number = column.cast(pa.float64(), safe=False)  # a uint64 beyond 2**53 stays unlabelled
         return pc.if_else(pc.is_nan(number), pa.scalar(None, pa.float64()), number)
     if pa.types.is_null(column.type):
         return column.cast(pa.float64())
@@ -390,6 +390,7 @@ def _recodes(
 ) -> list[Recode] | None:
     """The recode of one variable onto `answers`; None when its codes are taken as they are."""
     source = column.source
+    column.vocabulary = name
     labels = meta.value_labels.get(source) or {}
     missing = meta.missing_ranges.get(source)
     if not (labels or codes or missing):
@@ -513,13 +514,13 @@ def map_wave(
         column = table.column(source)
         entry = by_source[source]
         known = vocabulary(target) if entry.target is not None else None
-        if known is not None:
+        codes = codes_by_source.get(source.lower(), [])
+        recoded = meta.value_labels.get(source) or meta.missing_ranges.get(source) or codes
+        if known is not None and recoded:
             name, answers = known
             numeric = _numeric(column)
             counts = _value_counts(numeric if numeric is not None else column)
-            codes = codes_by_source.get(source.lower(), [])
             recodes = _recodes(entry, counts, meta, codes, name, answers, mapping.problems)
-            entry.vocabulary = name
             if recodes is not None:
                 entry.recodes = recodes
                 text = isinstance(answers[0].code, str)

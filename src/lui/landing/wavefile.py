@@ -264,7 +264,7 @@ def _read_sav(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
     import pyreadstat
 
     try:
-        _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+        _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
         total = max(int(meta.number_rows or 0), 1)
         tables: list[pa.Table] = []
         done = 0
