@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from land_fixtures import WAVE, raw_checksum, valid_wave, write
 
-from lui import cli, codebook
+from lui import cli, codebook, contract
 from lui.errors import LuiError
 from lui.landing.land import land_file
 from lui.landing.mapping import match_label, normalised_label, vocabulary
@@ -161,8 +161,8 @@ def test_refusal_codes_on_a_scale_without_refusal_become_not_answered(tmp_path: 
 
 def test_labelled_respondent_columns_are_read_through_their_labels(tmp_path: Path) -> None:
     frame = valid_wave()
-    codes = {g: i for i, g in enumerate(codebook.GENDERS, start=1)}
-    bands = {b: i for i, b in enumerate(codebook.AGE_BANDS, start=1)}
+    codes = {g: i for i, g in enumerate(contract.GENDERS, start=1)}
+    bands = {b: i for i, b in enumerate(contract.AGE_BANDS, start=1)}
     frame["gender"] = frame["gender"].map(codes).astype("float64")
     frame["age_band"] = frame["age_band"].map(bands).astype("float64")
     labels = {

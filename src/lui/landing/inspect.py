@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lui import codebook
+from lui import codebook, contract
 from lui.errors import LuiError
 from lui.landing.land import check_wave_id
 from lui.landing.wavefile import read_wave_file
@@ -36,7 +36,8 @@ def inspect_lines(path: Path, wave_id: str) -> tuple[list[str], int]:
             + " (map each in seeds/codebook/source_variables.csv, to a target or to ignore)"
         )
     mapped = {c.target for c in wave.mapping.columns}
-    wanted = [*codebook.RESPONDENT_COLUMNS, *(q.code for q in codebook.questions_for_wave(wave_id))]
+    questions = [q.code for q in codebook.questions_for_wave(wave_id)]
+    wanted = [*contract.RESPONDENT_COLUMNS, *questions]
     absent = [target for target in wanted if target not in mapped]
     if absent:
         lines.append(f"missing from the file ({len(absent)}): " + ", ".join(absent))

@@ -36,7 +36,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lui import codebook
+from lui import codebook, contract
 from lui.paths import CODEBOOK_DIR
 
 # Answers that mean the same thing under another wording, by normalised label (see
@@ -71,13 +71,10 @@ NOT_ANSWERED: frozenset[str] = frozenset(
         "system missing",
     }
 )
-# Respondent columns whose values are categories a file may carry as labelled codes.
+# Respondent columns whose values are categories a file may carry as labelled codes: gender,
+# age band, urban/rural, supergroup and IMD quintile (the contract's fixed value sets).
 CATEGORY_COLUMNS: dict[str, tuple[str | int, ...]] = {
-    "gender": codebook.GENDERS,
-    "age_band": codebook.AGE_BANDS,
-    "urban_rural": codebook.URBAN_RURAL,
-    "supergroup": codebook.SUPERGROUPS,
-    "imd_quintile": (1, 2, 3, 4, 5),
+    c.name: c.values for c in contract.RESPONDENT if c.values is not None
 }
 IMD_LABELS = {1: "1 most deprived", 5: "5 least deprived"}
 EXAMPLE_LABELS = 8
@@ -262,7 +259,7 @@ class Mapping:
 # --------------------------------------------------------------------------------------------
 def _targets() -> dict[str, str]:
     """Every target of the wave format, by lower-case name."""
-    names = [*codebook.RESPONDENT_COLUMNS, *codebook.questions()]
+    names = [*contract.RESPONDENT_COLUMNS, *codebook.questions()]
     return {name.lower(): name for name in names}
 
 
