@@ -19,17 +19,24 @@ from lui.errors import LuiError
 from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
 
 
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether the warehouse holds the table or view `schema.name`."""
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
 def landed_waves(warehouse: Path) -> list[str]:
     """Waves in `raw.respondents`, oldest first (none for a missing or empty warehouse)."""
     if not warehouse.exists():
         return []
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            present = con.execute(
-                "select count(*) from duckdb_tables() "
-                "where schema_name = 'raw' and table_name = 'respondents'"
-            ).fetchone()[0]
-            if not present:
+            if not _exists(con, "raw", "respondents"):
                 return []
             rows = con.execute(
                 "select distinct wave_id from raw.respondents order by wave_id"
@@ -61,11 +68,7 @@ def left_out(warehouse: Path, wave: str | None = None) -> list[str]:
     """One line per wave and question whose landed answers the build did not score, because
     the codebook's questionnaire of that wave does not carry the question."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        present = con.execute(
-            "select count(*) from duckdb_views() "
-            "where schema_name = 'intermediate' and view_name = 'int_responses__left_out'"
-        ).fetchone()[0]
-        if not present:
+        if not _exists(con, "intermediate", "int_responses__left_out"):
             return []
         rows = con.execute(
             "select wave_id, question_code, first_wave, last_wave, answers_left_out "
