@@ -7,6 +7,8 @@ tables, or that the refusal names the variable, the code and the label.
 
 from __future__ import annotations
 
+import html
+import json
 import shutil
 from pathlib import Path
 
@@ -223,7 +225,16 @@ def test_agency_names_are_matched_case_insensitively_and_ignored_variables_dropp
     assert responses(warehouse, QUESTION) == expected(valid_wave(), QUESTION)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         checksum = con.execute("select mapping_sha256 from raw.landing_log").fetchone()[0]
-    assert checksum is not None and len(checksum) == 64
+    assert result.report_path is not None
+    report = json.loads((result.report_path.parent / "results.json").read_text())
+    assert report["mapping_sha256"] == checksum and len(checksum) == 64
+    mapped = {c["source"]: (c["target"], c["how"]) for c in report["mapping"]["columns"]}
+    assert mapped["WT_FINAL"] == ("weight", "source_variables.csv")
+    assert mapped["q1"] == (QUESTION, "source_variables.csv")
+    assert mapped["Panel_Flag"] == (None, "ignored (source_variables.csv)")
+    assert html.escape("WT_FINAL -> weight (source_variables.csv)") in (
+        result.report_path.read_text(encoding="utf-8")
+    )
 
 
 def test_two_variables_for_one_target_are_refused(tmp_path: Path) -> None:
