@@ -174,7 +174,9 @@ class Recode:
 
     def text(self) -> str:
         label = f" {self.label!r}" if self.label is not None else ""
-        label += " (user-missing)" if self.reason == "user-missing" else ""
+        label += {"user-missing": " (user-missing)", "unused label": " (on no answer, unused)"}.get(
+            self.reason, ""
+        )
         target = "not answered" if self.target_code is None else str(self.target_code)
         return f"{self.source_code}{label} -> {target}"
 
@@ -427,6 +429,8 @@ def _recodes(
                     f"{source}: label {label!r} (code {key}) is not on {name}; its labels are "
                     + _labels_text(answers)
                 )
+            else:  # a label the file never uses: shown, harmless
+                recodes[key] = Recode(key, label, None, "unused label")
     for value, count in sorted(counts.items(), key=lambda item: str(item[0])):
         key = _code_text(value)
         if key in recodes:
