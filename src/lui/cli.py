@@ -2,7 +2,9 @@
 
 Each sub-command lives in its own module and exposes `add_arguments(parser)` and
 `run(args) -> int`; this file only wires them together and turns `LuiError` into a short
-message on stderr with a non-zero exit.
+message on stderr with a non-zero exit. Every other failure (an I/O error, a full disk, a
+read-only directory, a damaged file) is reported the same way, as one line and exit code 2
+(`lui.errors.reason`); `lui --debug COMMAND` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from lui.errors import LuiError
+from lui.errors import LuiError, reason
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "generate": (
@@ -32,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lui",
         description="Levelling Up Index warehouse: land survey waves, build and publish the index.",
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of a failure (for bug reports)"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(module_name)
@@ -46,12 +51,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args._module.run(args) or 0)
-    except LuiError as error:
-        print(f"lui {args.command}: error: {error}", file=sys.stderr)
-        return error.exit_code
     except KeyboardInterrupt:
         print(f"lui {args.command}: interrupted; the warehouse is left as it was", file=sys.stderr)
         return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        print(f"lui {args.command}: error: {reason(error)}", file=sys.stderr)
+        return error.exit_code if isinstance(error, LuiError) else LuiError.exit_code
 
 
 if __name__ == "__main__":

@@ -62,11 +62,6 @@ class LandingResult:
         )
 
 
-def check_wave_id(wave_id: str) -> None:
-    if not codebook.is_wave_id(wave_id):
-        raise LuiError(f"wave id {wave_id!r} is not of the form YYYY-MM (e.g. 2022-08)")
-
-
 def connect_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     """Open the warehouse for writing, or refuse plainly when another process holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,7 +161,7 @@ def land_file(
     when the warehouse is held by another process.
     """
     started = time.monotonic()
-    check_wave_id(wave_id)
+    wave_id = codebook.parse_wave_id(wave_id)
     warehouse = Path(warehouse or warehouse_path()).resolve()
     report_root = report_root or warehouse.parent / "validation"
     steps = Steps(3, enabled=progress)

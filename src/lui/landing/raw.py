@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from lui import contract
+from lui import codebook, contract
 
 PAUSE_HOOK = "LUI_TEST_PAUSE_BEFORE_COMMIT"
 """Test-only: seconds to sleep inside the landing transaction, just before its commit.
@@ -29,10 +29,13 @@ process mid-load deterministically and check the warehouse keeps its previous st
 _RESPONDENT_COLUMNS_DDL = ",\n".join(
     f"    {c.name} {c.duckdb_type} not null" for c in contract.RESPONDENT
 )
+# Only a wave id (lui.codebook.WAVE_ID_PATTERN, matched whole) may be a wave's partition key.
+WAVE_ID_CHECK = f"check (regexp_full_match(wave_id, '{codebook.WAVE_ID_PATTERN.pattern}'))"
+
 RAW_DDL = f"""
 create schema if not exists raw;
 create table if not exists raw.respondents (
-    wave_id varchar not null,
+    wave_id varchar not null {WAVE_ID_CHECK},
 {_RESPONDENT_COLUMNS_DDL}
 );
 create table if not exists raw.responses (
@@ -42,7 +45,7 @@ create table if not exists raw.responses (
     response_code {contract.DUCKDB_TYPES[contract.QUESTION_TYPE]} not null
 );
 create table if not exists raw.landing_log (
-    wave_id varchar not null,
+    wave_id varchar not null {WAVE_ID_CHECK},
     file_name varchar not null,
     file_sha256 varchar not null,
     file_format varchar not null,
@@ -139,7 +142,7 @@ def replace_wave(
     Returns (respondents, answers) written.
     """
     ensure_schema(con)
-    wave = record.wave_id
+    wave = codebook.parse_wave_id(record.wave_id)
     relations = [wide_relation] if isinstance(wide_relation, str) else list(wide_relation)
     con.execute("begin transaction")
     try:

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from lui import contract
 from lui.errors import LuiError
+from lui.landing.sniff import check_header, check_kind
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".sav": "sav"}
 
@@ -122,6 +123,7 @@ def read_wave_file(path: Path | str, progress: Progress | None = None) -> WaveFi
         )
     if path.stat().st_size == 0:
         raise LuiError(f"file is empty: {path}")
+    check_kind(path, fmt)
     reader = {"csv": _read_csv, "parquet": _read_parquet, "sav": _read_sav}[fmt]
     table = reader(path, progress)
     duplicates = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
@@ -135,19 +137,38 @@ def read_wave_file(path: Path | str, progress: Progress | None = None) -> WaveFi
 # --------------------------------------------------------------------------------------------
 # CSV
 # --------------------------------------------------------------------------------------------
+class _NulByte(Exception):
+    """A NUL byte in CSV text (raised inside Arrow's read, turned into a LuiError after it)."""
+
+
 class _CountingReader(io.RawIOBase):
-    """A binary file that reports how far it has been read."""
+    """A binary file that reports how far it has been read, and where a NUL byte is.
+
+    CSV text never holds a NUL (zero) byte; Arrow would read one into a value. The first
+    one stops the read: `nul_at` is its byte offset and `nul_line` its line.
+    """
 
     def __init__(self, path: Path, progress: Progress) -> None:
         self._handle = path.open("rb")
         self._size = max(path.stat().st_size, 1)
         self._progress = progress
+        self._lines = 1
+        self.nul_at: int | None = None
+        self.nul_line: int | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        start = self._handle.tell()
         count = self._handle.readinto(buffer)
+        block = bytes(memoryview(buffer)[:count]) if count else b""
+        nul = block.find(b"\x00")
+        if nul >= 0:
+            self.nul_at = start + nul
+            self.nul_line = self._lines + block.count(b"\n", 0, nul)
+            raise _NulByte
+        self._lines += block.count(b"\n")
         self._progress(min(self._handle.tell() / self._size, 1.0) * 0.95)
         return count
 
@@ -157,10 +178,6 @@ class _CountingReader(io.RawIOBase):
 
 
 def _csv_header(path: Path) -> list[str]:
-    with path.open("rb") as handle:
-        start = handle.read(4096)
-    if start.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in start:
-        raise LuiError(f"{path.name} is UTF-16 text: save it as UTF-8 CSV")
     with path.open(encoding="utf-8-sig", newline="") as handle:
         try:
             header = next(csv.reader(handle), [])
@@ -170,6 +187,7 @@ def _csv_header(path: Path) -> list[str]:
             raise LuiError(f"{path.name}: cannot read the CSV header: {error}") from error
     if not header or all(not name.strip() for name in header):
         raise LuiError(f"{path.name}: the first line is empty; expected the column names")
+    check_header(path, header)
     if len(header) == 1:
         for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
             if delimiter in header[0]:
@@ -204,7 +222,13 @@ def _read_csv(path: Path, progress: Progress) -> pa.Table:
         )
         batches = list(reader)
         schema = reader.schema
-    except pa.ArrowInvalid as error:
+    except (pa.ArrowException, _NulByte) as error:
+        if source.nul_at is not None:
+            raise LuiError(
+                f"{path.name} is not text throughout: it holds a NUL (zero) byte at byte "
+                f"{source.nul_at:,} (line {source.nul_line:,}): a damaged file or binary "
+                "data; export the wave again as comma-separated UTF-8 text"
+            ) from error
         message = str(error)
         if "UTF8" in message or "UTF-8" in message:
             raise _not_utf8(path) from error

@@ -44,9 +44,11 @@ def landed_waves(warehouse: Path) -> list[str]:
 
 def check_wave(wave: str | None, warehouse: Path) -> list[str]:
     """Refuse a malformed or unlanded wave, or a warehouse with no wave; returns landed waves."""
-    if wave is not None and not codebook.is_wave_id(wave):
-        raise LuiError(f"wave id {wave!r} is not of the form YYYY-MM (e.g. 2022-02)")
+    if wave is not None:
+        wave = codebook.parse_wave_id(wave)
     waves = landed_waves(warehouse)
+    for landed in waves:
+        codebook.parse_wave_id(landed, f"{warehouse} holds a wave in raw.respondents whose id")
     if not waves:
         raise LuiError(
             f"no wave is landed in {warehouse}: land one first with "

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from lui import codebook
 from lui.landing import raw
 from lui.errors import LuiError
 from lui.paths import PROJECT_ROOT, warehouse_path
@@ -33,7 +34,7 @@ def dbt_environment(warehouse: Path, wave: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop(WAVE_VARIABLE, None)
     if wave is not None:
-        env[WAVE_VARIABLE] = wave
+        env[WAVE_VARIABLE] = codebook.parse_wave_id(wave)
     env["LUI_WAREHOUSE"] = str(warehouse)
     env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT / "profiles")
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
