@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from lui.errors import LuiError, reason
@@ -46,19 +48,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the process is so that cleanups run (and dbt stops)."""
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signal.Signals(signum).name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         return int(args._module.run(args) or 0)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print(f"lui {args.command}: interrupted; the warehouse is left as it was", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGTERM if isinstance(stop, Terminated) else 130
     except Exception as error:
         if args.debug:
             raise
         print(f"lui {args.command}: error: {reason(error)}", file=sys.stderr)
         return error.exit_code if isinstance(error, LuiError) else LuiError.exit_code
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

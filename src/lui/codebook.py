@@ -28,6 +28,13 @@ def is_wave_id(value: object) -> bool:
     return isinstance(value, str) and WAVE_ID_PATTERN.fullmatch(value) is not None
 
 
+CONTROL_NAMES = {"\n": "LINE FEED (a newline)", "\r": "CARRIAGE RETURN", "\t": "TAB"}
+
+
+def _character_name(character: str) -> str:
+    return CONTROL_NAMES.get(character) or unicodedata.name(character, "control character")
+
+
 def parse_wave_id(value: object, what: str = "wave id") -> str:
     """`value` as a wave id, or a LuiError saying plainly why it is not one.
 
@@ -39,7 +46,7 @@ def parse_wave_id(value: object, what: str = "wave id") -> str:
     odd = sorted({c for c in text if not c.isascii() or not c.isprintable()})
     hint = ""
     if odd:
-        shown = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in odd)
+        shown = ", ".join(f"U+{ord(c):04X} {_character_name(c)}" for c in odd)
         hint = f"; it holds characters other than ASCII digits and '-': {shown}"
     raise LuiError(f"{what} {text!r} is not of the form {WAVE_ID_FORM}{hint}")
 

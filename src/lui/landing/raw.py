@@ -9,15 +9,19 @@ previous wave or the new one, never a mix.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
 from lui import codebook, contract
+from lui.errors import LuiError, as_lui_error, first_line
+from lui.paths import require_writable
 
 PAUSE_HOOK = "LUI_TEST_PAUSE_BEFORE_COMMIT"
 """Test-only: seconds to sleep inside the landing transaction, just before its commit.
@@ -82,6 +86,44 @@ class LandingRecord:
     validation_outcome: str = "passed"
     validation_report: str | None = None
     landed_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+
+
+# What DuckDB says when a database file is cut short or is not a database at all.
+DAMAGED_MARKERS = ("could not read enough bytes", "not a valid duckdb database", "corrupt")
+
+
+def connect_warehouse(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, or refuse in one line saying why not.
+
+    Held by another process: that process's PID. Truncated or not a DuckDB file: damaged,
+    with what to do. Anything else (a read-only or full disk): `lui.errors.reason`.
+    """
+    if not read_only:
+        require_writable(path.parent, f"the warehouse directory of {path.name}")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as error:
+        raise warehouse_error(path, error) from error
+
+
+def warehouse_error(path: Path, error: BaseException) -> LuiError:
+    """Why the warehouse file at `path` could not be opened, in one line."""
+    message = first_line(error)
+    lowered = message.lower()
+    if "lock" in lowered:
+        pid = re.search(r"PID (\d+)", message)
+        holder = f" (PID {pid.group(1)})" if pid else ""
+        return LuiError(
+            f"the warehouse {path} is in use by another process{holder}: "
+            "try again when it has finished"
+        )
+    if any(marker in lowered for marker in DAMAGED_MARKERS):
+        size = path.stat().st_size if path.exists() else 0
+        return LuiError(
+            f"the warehouse file {path} is damaged or truncated ({size:,} bytes; DuckDB: "
+            f"{message}): restore it from a backup, or move it aside and land the waves again"
+        )
+    return as_lui_error(error, f"cannot open the warehouse {path}")
 
 
 def quote_identifier(identifier: str) -> str:

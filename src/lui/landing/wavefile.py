@@ -36,6 +36,16 @@ TEXT, NUMBER, INTEGER, DATE = contract.TEXT, contract.NUMBER, contract.INTEGER, 
 _ARROW = contract.ARROW_TYPES
 EXAMPLES = 5
 
+# The limits a wave file must meet (README, "What a wave file must meet"). A wave is read
+# whole into memory to be checked and landed in one transaction, so the size of what may be
+# read is bounded before it is read: a file beyond a limit is refused at once, with its
+# size, instead of exhausting memory. The 1,000,000-respondent benchmark wave lands well
+# inside them (about 2.5 GB at its peak).
+MAX_ROWS = 2_000_000
+MAX_COLUMNS = 1_000
+MAX_DATA_BYTES = 4 << 30  # the data once read: a CSV's size, a Parquet file's uncompressed size
+READ_ON = -1  # "rows": the row limit was passed while reading (the total is not known)
+
 Progress = Callable[[float], None]
 """Called with the share (0..1) of the file read so far."""
 
@@ -201,10 +211,35 @@ def _not_utf8(path: Path) -> LuiError:
     return LuiError(f"{path.name} is not UTF-8 text (wrong encoding?): save it as UTF-8 CSV")
 
 
+class TooLarge(LuiError):
+    """A wave file beyond one of the limits (rows, columns, bytes of data)."""
+
+
+def check_limits(path: Path, rows: int | None, columns: int, data_bytes: int | None) -> None:
+    """Refuse a file beyond the wave-file limits; `rows`/`data_bytes` None when not known yet."""
+    if columns > MAX_COLUMNS:
+        raise TooLarge(
+            f"{path.name} has {columns:,} columns: a wave file may have at most "
+            f"{MAX_COLUMNS:,} (the respondent columns and one per question)"
+        )
+    if rows is not None and (rows > MAX_ROWS or rows == READ_ON):
+        count = f"more than {MAX_ROWS:,}" if rows == READ_ON else f"{rows:,}"
+        raise TooLarge(
+            f"{path.name} holds {count} rows: a wave file may hold at most {MAX_ROWS:,} "
+            "respondents (is it one wave?)"
+        )
+    if data_bytes is not None and data_bytes > MAX_DATA_BYTES:
+        raise TooLarge(
+            f"{path.name} holds {data_bytes / (1 << 30):,.1f} GiB of data: a wave file may hold "
+            f"at most {MAX_DATA_BYTES >> 30} GiB (is it one wave?)"
+        )
+
+
 def _read_csv(path: Path, progress: Progress) -> pa.Table:
     import pyarrow.csv as pcsv
 
     header = _csv_header(path)
+    check_limits(path, None, len(header), path.stat().st_size)
     read_options = pcsv.ReadOptions(column_names=header, skip_rows=1, block_size=8 << 20)
     convert_options = pcsv.ConvertOptions(
         column_types={name: pa.string() for name in header},
@@ -220,7 +255,13 @@ def _read_csv(path: Path, progress: Progress) -> pa.Table:
             parse_options=pcsv.ParseOptions(delimiter=","),
             convert_options=convert_options,
         )
-        batches = list(reader)
+        batches = []
+        rows = 0
+        for batch in reader:
+            rows += batch.num_rows
+            if rows > MAX_ROWS:  # stop reading: the rest need not be held
+                check_limits(path, READ_ON, len(header), None)
+            batches.append(batch)
         schema = reader.schema
     except (pa.ArrowException, _NulByte) as error:
         if source.nul_at is not None:
@@ -248,7 +289,10 @@ def _read_parquet(path: Path, progress: Progress) -> pa.Table:
 
     try:
         parquet = pq.ParquetFile(path)
-        groups = parquet.metadata.num_row_groups
+        metadata = parquet.metadata
+        groups = metadata.num_row_groups
+        data_bytes = sum(metadata.row_group(i).total_byte_size for i in range(groups))
+        check_limits(path, metadata.num_rows, metadata.num_columns, data_bytes)
         tables = []
         for index in range(groups):
             tables.append(parquet.read_row_group(index))
@@ -267,15 +311,21 @@ def _read_sav(path: Path, progress: Progress) -> pa.Table:
 
     try:
         _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+        known = meta.number_rows if meta.number_rows and meta.number_rows > 0 else None
+        check_limits(path, known, meta.number_columns, path.stat().st_size)
         total = max(int(meta.number_rows or 0), 1)
         tables: list[pa.Table] = []
         done = 0
         for frame, _meta in pyreadstat.read_file_in_chunks(
             pyreadstat.read_sav, str(path), chunksize=200_000, apply_value_formats=False
         ):
-            tables.append(pa.Table.from_pandas(frame, preserve_index=False))
             done += len(frame)
+            if done > MAX_ROWS:
+                check_limits(path, READ_ON, meta.number_columns, None)
+            tables.append(pa.Table.from_pandas(frame, preserve_index=False))
             progress(min(done / total, 1.0) * 0.95)
+    except TooLarge:
+        raise
     except Exception as error:  # pyreadstat raises its own and plain exceptions
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise LuiError(

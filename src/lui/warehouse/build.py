@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import duckdb
-
 from lui import codebook
+from lui.landing import raw
 from lui.warehouse import publish
 from lui.warehouse.dbt import dbt_build
 from lui.errors import LuiError
@@ -23,22 +22,14 @@ def landed_waves(warehouse: Path) -> list[str]:
     """Waves in `raw.respondents`, oldest first (none for a missing or empty warehouse)."""
     if not warehouse.exists():
         return []
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            present = con.execute(
-                "select count(*) from duckdb_tables() "
-                "where schema_name = 'raw' and table_name = 'respondents'"
-            ).fetchone()[0]
-            if not present:
-                return []
-            rows = con.execute(
-                "select distinct wave_id from raw.respondents order by wave_id"
-            ).fetchall()
-    except duckdb.IOException as error:
-        raise LuiError(
-            f"cannot open the warehouse {warehouse} (is another build or landing running?): "
-            f"{str(error).splitlines()[0]}"
-        ) from error
+    with raw.connect_warehouse(warehouse, read_only=True) as con:
+        present = con.execute(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'raw' and table_name = 'respondents'"
+        ).fetchone()[0]
+        if not present:
+            return []
+        rows = con.execute("select distinct wave_id from raw.respondents order by wave_id").fetchall()
     return [wave for (wave,) in rows]
 
 
