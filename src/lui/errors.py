@@ -27,6 +27,8 @@ TEXT_REASONS = {
     "disk quota exceeded": OS_REASONS[errno.EDQUOT],
     "out of memory": OS_REASONS[errno.ENOMEM],
     "could not allocate": OS_REASONS[errno.ENOMEM],
+    "could not read enough bytes": "a database file is damaged or truncated",
+    "not a valid duckdb database": "a database file is damaged or is not a DuckDB file",
 }
 
 

@@ -23,8 +23,8 @@ scaled as (
     select
         respondents.wave_id,
         respondents.interview_date,
-        respondents.survey_weight / weight_units.weight_unit as scaled_weight,
-        weight_units.weight_unit
+        weight_units.weight_unit,
+        respondents.survey_weight / weight_units.weight_unit as scaled_weight
 
     from respondents
     inner join weight_units

@@ -251,7 +251,9 @@ def validate_wave(
         respondents = respondent_frame(wave, questions)
         progress(0.2)
         results["respondents"] = runner.run(
-            "respondents", respondents, ["_row", "respondent_id", "la_code", "supergroup"]
+            "respondents",
+            respondents,
+            ["_row", "respondent_id", "la_code", "supergroup", "weight"],
         )
         del respondents
         progress(0.8)

@@ -101,9 +101,36 @@ def connect_warehouse(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPy
     if not read_only:
         require_writable(path.parent, f"the warehouse directory of {path.name}")
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
+        check_complete(con, path)
     except duckdb.Error as error:
         raise warehouse_error(path, error) from error
+    return con
+
+
+# A DuckDB file is its header (three 4 KiB blocks) and then `total_blocks` blocks.
+DUCKDB_HEADER_BYTES = 3 * 4096
+
+
+def check_complete(con: duckdb.DuckDBPyConnection, path: Path, database: str | None = None) -> None:
+    """Refuse a warehouse file shorter than the blocks its header lists (cut short by a full
+    disk or an interrupted copy): DuckDB may open it and fail only on the missing blocks."""
+    row = con.execute(
+        "select block_size, total_blocks from pragma_database_size() "
+        "where database_name = coalesce(?, current_database())",
+        [database],
+    ).fetchone()
+    if row is None or not path.exists():
+        return
+    expected = DUCKDB_HEADER_BYTES + row[0] * row[1]
+    size = path.stat().st_size
+    if size < expected:
+        con.close()
+        raise LuiError(
+            f"the warehouse file {path} is damaged or truncated ({size:,} bytes of the "
+            f"{expected:,} it should hold): restore it from a backup, or move it aside and "
+            "land the waves again"
+        )
 
 
 def warehouse_error(path: Path, error: BaseException) -> LuiError:

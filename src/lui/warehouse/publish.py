@@ -24,7 +24,7 @@ import duckdb
 
 from lui import contract
 from lui.errors import LuiError, as_lui_error
-from lui.landing.raw import quote_identifier, warehouse_error
+from lui.landing.raw import check_complete, quote_identifier, warehouse_error
 from lui.paths import marts_path, require_writable, warehouse_path
 
 SCHEMA = "marts"
@@ -92,6 +92,7 @@ def _write_copy(
     with duckdb.connect(str(target)) as con:
         try:
             con.execute(f"attach {_sql_string(str(warehouse))} as {SOURCE_ALIAS} (read_only)")
+            check_complete(con, warehouse, SOURCE_ALIAS)
         except duckdb.Error as error:
             raise warehouse_error(warehouse, error) from error
         tables = _source_tables(con)
