@@ -618,3 +618,39 @@ def test_the_app_on_an_older_published_copy_says_so(
     warnings = " ".join(w.value for w in at.warning)
     assert "written by an older version of lui" in warnings, warnings
     assert "`lui publish`" in warnings
+
+
+def test_build_refuses_a_warehouse_holding_a_bogus_wave_id(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A warehouse written before the raw tables' check constraint may hold a wave id that
+    is not one: `lui build` names it instead of building and publishing it."""
+    warehouse = tmp_path / "levelling_up.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(raw.RAW_DDL.replace(raw.WAVE_ID_CHECK, ""))
+        con.register("wave_frame", valid_wave().head(3))
+        con.execute(
+            f"insert into raw.respondents select ? as wave_id, {raw.RESPONDENT_SELECT} "
+            "from wave_frame",
+            ["20\u0662\u0664-02"],
+        )
+    err = refuse(["build"], warehouse, tmp_path / "published.duckdb", capsys, monkeypatch)
+    assert "holds a wave in raw.respondents whose id '20\u0662\u0664-02' is not of the form" in err
+
+
+def test_an_unexpected_failure_is_one_line_unless_debug(
+    capsys, monkeypatch, tmp_path: Path
+) -> None:
+    import errno
+
+    from lui.warehouse import publish as publish_module
+
+    def full_disk(_args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.duckdb"))
+
+    monkeypatch.setattr(publish_module, "run", full_disk)
+    assert cli.main(["publish"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"lui publish: error: no space left on the device: {tmp_path / 'x.duckdb'}\n"
+    with pytest.raises(OSError):
+        cli.main(["--debug", "publish"])
