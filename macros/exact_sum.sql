@@ -6,8 +6,9 @@
     only where a ratio is taken.
 
     A term must stay below 1e9 in absolute value. Every term summed this way is a product
-    of survey weights (below 50, checked at landing and by the staging test) and values
-    (-200..200): at most 50^2 x 200^2 = 1e8. The 64-bit terms cost about half of what
+    of scaled survey weights (at most var scaled_weight_max = 64: weights are summed in
+    their wave's weight unit, int_wave_weight_units, whatever scale they were delivered
+    in) and values (-200..200): at most 64^2 x 200^2 = 1.6e8. The 64-bit terms cost about half of what
     decimal(38, x) terms (128-bit) do at a million respondents. -#}
 {% macro exact_sum(expression) -%}
     {{ return(adapter.dispatch('exact_sum', 'levelling_up_index')(expression)) }}
@@ -22,4 +23,10 @@
     column summed with plain sum(). -#}
 {% macro exact_term(expression) -%}
     cast({{ expression }} as decimal(18, 9))
+{%- endmacro %}
+
+{#- The smallest power of two at or above a positive value: dividing a double by it is
+    exact, so a wave's weights keep every bit when brought to their weight unit. -#}
+{% macro power_of_two_at_least(expression) -%}
+    power(2.0, ceil(log2({{ expression }})))
 {%- endmacro %}

@@ -14,8 +14,10 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set wave = wave | string -%}
-    {%- if modules.re.match('^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$', wave) is none -%}
-        {{ exceptions.raise_compiler_error("var 'wave' must be a wave id of the form YYYY-MM, got '" ~ wave ~ "'") }}
+    {#- matched whole (`$` would accept a trailing newline) and ASCII digits only: the rule
+        of lui.codebook.WAVE_ID_PATTERN and the raw tables' check constraint -#}
+    {%- if modules.re.fullmatch('(19|20)[0-9]{2}-(0[1-9]|1[0-2])', wave) is none -%}
+        {{ exceptions.raise_compiler_error("var 'wave' (or LUI_BUILD_WAVE) must be a wave id of the form YYYY-MM, got " ~ (wave | tojson)) }}
     {%- endif -%}
     {{ return(wave) }}
 {%- endmacro %}

@@ -39,5 +39,9 @@ with st.sidebar:
     # A rerun re-reads the published file's identity: a new copy shows without a restart.
     st.button("Check for newly published data", icon=":material/refresh:")
 
-page.run()
+try:
+    page.run()
+except data.MartsUnavailable as error:  # a page's query on a copy it cannot read (an older one)
+    st.warning(str(error))
+    st.stop()
 ui.methodology()

@@ -39,6 +39,17 @@ class MartsUnavailable(Exception):
     """The published file exists but cannot be read as marts (not built, or being replaced)."""
 
 
+class MartsOutdated(MartsUnavailable):
+    """The published copy was written by an older version: a table or column is missing."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(
+            f"The published copy {path} was written by an older version of lui: it lacks a "
+            f"table or column this version reads ({detail}). Run `lui publish` to refresh it "
+            "(after `lui build --full-refresh` if the warehouse was built by that version too)."
+        )
+
+
 @dataclass(frozen=True)
 class Marts:
     """Identity of one published copy: a new copy (os.replace) changes inode and mtime."""
@@ -69,10 +80,25 @@ def _query(marts: Marts, sql: str, params: list[object] | None = None) -> pd.Dat
         raise MartsUnavailable(str(error).splitlines()[0]) from error
     try:
         return con.execute(sql, params or []).df()
+    except duckdb.BinderException as error:
+        raise MartsOutdated(marts.path, _first_line(error)) from error
     except duckdb.CatalogException as error:
-        raise MartsUnavailable(str(error).splitlines()[0]) from error
+        if _has_marts(con):  # marts, but not the one asked for: an older copy
+            raise MartsOutdated(marts.path, _first_line(error)) from error
+        raise MartsUnavailable(_first_line(error)) from error
     finally:
         con.close()
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0]
+
+
+def _has_marts(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts'"
+    ).fetchone()
+    return bool(found and found[0])
 
 
 # --------------------------------------------------------------------------------------

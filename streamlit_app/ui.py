@@ -70,6 +70,9 @@ def require_marts() -> data.Marts:
         st.stop()
     try:
         wave_frame = data.waves(marts)
+    except data.MartsOutdated as error:
+        st.warning(str(error))
+        st.stop()
     except data.MartsUnavailable as error:
         st.warning(
             "The published file could not be read as marts (it may be from an older build "

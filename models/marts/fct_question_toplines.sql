@@ -2,7 +2,9 @@
 
 -- Weighted % giving each answer to every question, per wave x breakdown x group. The
 -- base of a question is everyone in the group who gave it any answer (don't know and
--- prefer not to say included); skipped and unasked questions are outside it.
+-- prefer not to say included); skipped and unasked questions are outside it. Counts are
+-- sums of scaled weights (int_wave_weight_units); the weighted counts and bases are scaled
+-- back to the weights as delivered, and the percentages are free of that scale.
 with
 
 answer_counts as (
@@ -15,6 +17,16 @@ answer_counts as (
 cells as (
 
     select * from {{ ref('int_cells') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+weight_units as (
+
+    select
+        wave_id,
+        weight_unit
+    from {{ ref('int_wave_weight_units') }}
     where {{ wave_predicate('wave_id') }}
 
 ),
@@ -99,7 +111,7 @@ final as (
         end as unweighted_count,
         case
             when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
-                then cast(with_bases.weighted_count as double)
+                then cast(with_bases.weighted_count as double) * weight_units.weight_unit
         end as weighted_count,
         case
             when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
@@ -108,11 +120,13 @@ final as (
                     / cast(with_bases.weighted_base as double)
         end as weighted_pct,
         with_bases.unweighted_base,
-        cast(with_bases.weighted_base as double) as weighted_base,
+        cast(with_bases.weighted_base as double) * weight_units.weight_unit as weighted_base,
         with_bases.unweighted_base < {{ var('low_base_threshold') }} as low_base,
         with_bases.unweighted_base < {{ var('suppression_threshold') }} as suppressed
 
     from with_bases
+    inner join weight_units
+        on with_bases.wave_id = weight_units.wave_id
     inner join questions
         on with_bases.question_code = questions.question_code
     inner join scale_points

@@ -9,18 +9,46 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from lui.errors import LuiError
 from lui.paths import CODEBOOK_DIR, REFERENCE_DIR
 
-WAVE_ID_PATTERN = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
+# A wave id is the warehouse's partition key: ASCII digits only (`\d` would accept any
+# script's digits) and matched whole (`$` would accept a trailing newline).
+WAVE_ID_PATTERN = re.compile(r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])", re.ASCII)
+WAVE_ID_FORM = "YYYY-MM (ASCII digits, a year 1900-2099 and a month 01-12, e.g. 2022-08)"
 
 
-def is_wave_id(value: str) -> bool:
-    """True for a wave id of the form YYYY-MM."""
-    return bool(WAVE_ID_PATTERN.match(value))
+def is_wave_id(value: object) -> bool:
+    """True for a wave id of the form YYYY-MM (the one wave-id test: CLI, raw tables, dbt)."""
+    return isinstance(value, str) and WAVE_ID_PATTERN.fullmatch(value) is not None
+
+
+CONTROL_NAMES = {"\n": "LINE FEED (a newline)", "\r": "CARRIAGE RETURN", "\t": "TAB"}
+
+
+def _character_name(character: str) -> str:
+    return CONTROL_NAMES.get(character) or unicodedata.name(character, "control character")
+
+
+def parse_wave_id(value: object, what: str = "wave id") -> str:
+    """`value` as a wave id, or a LuiError saying plainly why it is not one.
+
+    The same rule as `macros/wave_scope.sql` and the raw tables' check constraint.
+    """
+    if is_wave_id(value):
+        return str(value)
+    text = str(value)
+    odd = sorted({c for c in text if not c.isascii() or not c.isprintable()})
+    hint = ""
+    if odd:
+        shown = ", ".join(f"U+{ord(c):04X} {_character_name(c)}" for c in odd)
+        hint = f"; it holds characters other than ASCII digits and '-': {shown}"
+    raise LuiError(f"{what} {text!r} is not of the form {WAVE_ID_FORM}{hint}")
 
 
 @dataclass(frozen=True)

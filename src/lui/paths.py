@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from lui.errors import LuiError, reason
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 CODEBOOK_DIR = SEEDS_DIR / "codebook"
@@ -30,3 +32,19 @@ def marts_path() -> Path:
 def validation_dir() -> Path:
     """Great Expectations results (JSON and Data Docs), kept beside the warehouse."""
     return warehouse_path().parent / "validation"
+
+
+def require_writable(directory: Path, what: str) -> None:
+    """Create `directory` if needed; refuse in one line when it cannot be written.
+
+    Checked before any work starts, so a read-only or missing mount is named as such
+    instead of failing halfway (root included: a read-only file system refuses root too).
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LuiError(f"cannot create {what} {directory}: {reason(error)}") from error
+    if not os.access(directory, os.W_OK):
+        readonly = os.statvfs(directory).f_flag & os.ST_RDONLY
+        why = "it is on a read-only file system" if readonly else "permission denied"
+        raise LuiError(f"cannot write {what} {directory}: {why}")

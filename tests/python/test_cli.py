@@ -198,5 +198,5 @@ def test_build_refuses_while_another_process_holds_the_warehouse(
         holder.kill()
         holder.wait()
     assert code == 2
-    assert "is another build or landing running?" in err
+    assert f"is in use by another process (PID {holder.pid}): try again when it has finished" in err
     assert not marts.exists()

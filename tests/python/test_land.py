@@ -195,12 +195,13 @@ BAD_FILES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "weight not above zero": (
         _set("weight", [12, 44], -1.0),
         WAVE,
-        "weight > 0 and below 50: 2 rows, e.g. R00012=-1.0, R00044=-1.0",
+        "weight is a finite number above 0: 2 rows, e.g. R00012=-1.0, R00044=-1.0",
     ),
-    "weight above the cap": (
-        _set("weight", [7], 75.0),
+    "weight out of line with the rest": (
+        _set("weight", [7], 1e4),
         WAVE,
-        "weight > 0 and below 50: 1 row, e.g. R00007=75.0",
+        "weight within a factor of 1,000 of the wave's median weight "
+        "(so the largest is at most 1e6 times the smallest): 1 row, e.g. R00007=10000.0",
     ),
     "interview date outside fieldwork": (
         _set("interview_date", [2], pd.Timestamp("2023-01-05").date()),

@@ -55,7 +55,7 @@ mission_moments_by_cell_id as (
         mission_scores.mission_id,
         respondent_cells.cell_id,
         {{ weighted_moments(
-            'respondent_cells.survey_weight',
+            'respondent_cells.scaled_weight',
             'mission_scores.mission_score',
             'respondent_cells.exact_weight',
             'respondent_cells.exact_squared_weight'

@@ -4,7 +4,9 @@
 -- Taylor SE, and the same for the rest of the sample (everyone in the wave not in the
 -- group) with the z statistic of the difference. Every SE is the domain estimator on the
 -- full wave design (n in n/(n-1) is the wave's respondents). Flags and suppression live
--- in the marts.
+-- in the marts. The moments are sums of scaled weights (int_wave_weight_units): every
+-- ratio of them is free of the weights' scale, and the weighted base is scaled back by the
+-- wave's unit.
 with
 
 cell_moments as (
@@ -20,6 +22,16 @@ respondent_cells as (
         wave_id,
         respondent_id
     from {{ ref('int_respondent_cells') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+weight_units as (
+
+    select
+        wave_id,
+        weight_unit
+    from {{ ref('int_wave_weight_units') }}
     where {{ wave_predicate('wave_id') }}
 
 ),
@@ -50,6 +62,7 @@ group_and_total as (
         grp.measure_code,
         grp.unweighted_base,
         wave_sizes.wave_respondents,
+        weight_units.weight_unit,
         cast(grp.sum_w as double) as sum_w,
         cast(grp.sum_w2 as double) as sum_w2,
         cast(grp.sum_wy as double) as sum_wy,
@@ -72,6 +85,8 @@ group_and_total as (
             and total.breakdown = 'all'
     inner join wave_sizes
         on grp.wave_id = wave_sizes.wave_id
+    inner join weight_units
+        on grp.wave_id = weight_units.wave_id
 
 ),
 
@@ -99,7 +114,7 @@ estimates as (
         measure_code,
         estimate,
         unweighted_base,
-        sum_w as weighted_base,
+        sum_w * weight_unit as weighted_base,
         sum_w * sum_w / sum_w2 as effective_base,
         {{ taylor_standard_error(
             'unweighted_base', 'wave_respondents', 'sum_w', 'sum_w2', 'sum_w2y', 'sum_w2y2', 'estimate'

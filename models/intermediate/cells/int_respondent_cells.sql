@@ -3,8 +3,10 @@
 -- Respondents with their survey weight and the id of their cell (their combination of
 -- breakdown columns, numbered in int_cells). A table, incremental per wave, so both
 -- cell aggregations share one assignment; the breakdown columns stay in int_cells. The
--- weight and its square are also kept as exact decimal terms (macros/exact_sum.sql), so
--- the cell aggregations sum columns instead of rounding the weight on every row.
+-- weight is also kept in its wave's weight unit (int_wave_weight_units: scale-free, at
+-- most 64), and that scaled weight and its square as exact decimal terms
+-- (macros/exact_sum.sql), so the cell aggregations sum columns instead of rounding the
+-- weight on every row.
 with
 
 respondents as (
@@ -21,21 +23,44 @@ cells as (
 
 ),
 
+weight_units as (
+
+    select
+        wave_id,
+        weight_unit
+    from {{ ref('int_wave_weight_units') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+scaled as (
+
+    select
+        respondents.*,
+        respondents.survey_weight / weight_units.weight_unit as scaled_weight
+
+    from respondents
+    inner join weight_units
+        on respondents.wave_id = weight_units.wave_id
+
+),
+
 celled as (
 
     select
-        respondents.wave_id,
-        respondents.respondent_id,
-        respondents.survey_weight,
-        {{ exact_term('respondents.survey_weight') }} as exact_weight,
-        {{ exact_term('respondents.survey_weight * respondents.survey_weight') }} as exact_squared_weight,
+        scaled.wave_id,
+        scaled.respondent_id,
+        scaled.survey_weight,
+        scaled.scaled_weight,
+        {{ exact_term('scaled.scaled_weight') }} as exact_weight,
+        {{ exact_term('scaled.scaled_weight * scaled.scaled_weight') }} as exact_squared_weight,
         cells.cell_id
 
-    from respondents
+    from scaled
     inner join cells
         on
-            respondents.wave_id = cells.wave_id
-            and {{ breakdown_columns_match('respondents', 'cells') }}
+            scaled.wave_id = cells.wave_id
+            and {{ breakdown_columns_match('scaled', 'cells') }}
 
 )
 

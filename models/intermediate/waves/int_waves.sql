@@ -1,5 +1,6 @@
 -- Landed waves in order, each with the wave before it (the comparison for change since
--- the previous wave) and its fieldwork window and sample.
+-- the previous wave) and its fieldwork window and sample. Weights are summed in the
+-- wave's weight unit (int_wave_weight_units) and the weighted base scaled back by it.
 with
 
 respondents as (
@@ -8,18 +9,42 @@ respondents as (
 
 ),
 
+weight_units as (
+
+    select
+        wave_id,
+        weight_unit
+    from {{ ref('int_wave_weight_units') }}
+
+),
+
+scaled as (
+
+    select
+        respondents.wave_id,
+        respondents.interview_date,
+        weight_units.weight_unit,
+        respondents.survey_weight / weight_units.weight_unit as scaled_weight
+
+    from respondents
+    inner join weight_units
+        on respondents.wave_id = weight_units.wave_id
+
+),
+
 waves as (
 
     select
         wave_id,
+        weight_unit,
         min(interview_date) as fieldwork_start,
         max(interview_date) as fieldwork_end,
         count(*) as respondents,
-        cast({{ exact_sum('survey_weight') }} as double) as weighted_base,
-        cast({{ exact_sum('survey_weight * survey_weight') }} as double) as sum_w2
+        cast({{ exact_sum('scaled_weight') }} as double) as scaled_sum_w,
+        cast({{ exact_sum('scaled_weight * scaled_weight') }} as double) as scaled_sum_w2
 
-    from respondents
-    group by wave_id
+    from scaled
+    group by wave_id, weight_unit
 
 ),
 
@@ -30,10 +55,10 @@ sequenced as (
         fieldwork_start,
         fieldwork_end,
         respondents,
-        weighted_base,
+        scaled_sum_w * weight_unit as weighted_base,
         row_number() over (order by wave_id) as wave_number,
         lag(wave_id) over (order by wave_id) as previous_wave_id,
-        weighted_base * weighted_base / sum_w2 as effective_base
+        scaled_sum_w * scaled_sum_w / scaled_sum_w2 as effective_base
 
     from waves
 

@@ -7,8 +7,9 @@ source, analytics off):
 - `columns`: one row per column of the file; every column known to the codebook for the wave,
   none missing, each of its type, every question answered at a sensible rate. Runs first: the
   row checks need the right columns.
-- `respondents`: one row per respondent (the respondent columns plus two derived columns,
-  `_answers_given` and `_supergroups_in_la`); ids, weights, dates, geography, value sets.
+- `respondents`: one row per respondent (the respondent columns plus three derived columns,
+  `_answers_given`, `_supergroups_in_la` and `_weight_to_median`); ids, weights (finite,
+  above 0, within a factor of 1,000 of the median), dates, geography, value sets.
 - `answers`: the answer profile, one row per question and distinct answer code given, built
   in DuckDB from every row of the file; every code defined by its question's scale.
 
@@ -163,8 +164,23 @@ def respondent_frame(wave: WaveFile, questions: list[str]) -> pd.DataFrame:
     frame["_supergroups_in_la"] = frame.groupby("la_code", dropna=True)["supergroup"].transform(
         "nunique"
     )
+    frame["_weight_to_median"] = weight_to_median(frame["weight"])
     frame["_row"] = np.arange(1, wave.rows + 1)
     return frame
+
+
+def weight_to_median(weight: pd.Series) -> pd.Series:
+    """Each weight over the median of the wave's finite positive weights (NaN otherwise).
+
+    Weights are legal at any scale (the warehouse computes in a per-wave unit), so the gate
+    bounds only their spread: within a factor of 1,000 of the median, which keeps the
+    largest at most 1e6 times the smallest and names the weights that are out of line.
+    """
+    values = pd.to_numeric(weight, errors="coerce").astype("float64")
+    usable = np.isfinite(values) & (values > 0)
+    if not usable.any():
+        return pd.Series(np.nan, index=weight.index)
+    return (values / float(values[usable].median())).where(usable)
 
 
 def answer_profile(con: duckdb.DuckDBPyConnection, questions: list[str]) -> pd.DataFrame:
@@ -253,7 +269,9 @@ def validate_wave(
         respondents = respondent_frame(wave, questions)
         progress(0.2)
         results["respondents"] = runner.run(
-            "respondents", respondents, ["_row", "respondent_id", "la_code", "supergroup"]
+            "respondents",
+            respondents,
+            ["_row", "respondent_id", "la_code", "supergroup", "weight"],
         )
         del respondents
         progress(0.8)

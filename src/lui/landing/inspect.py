@@ -14,13 +14,12 @@ from pathlib import Path
 
 from lui import codebook, contract
 from lui.errors import LuiError
-from lui.landing.land import check_wave_id
 from lui.landing.wavefile import read_wave_file
 
 
 def inspect_lines(path: Path, wave_id: str) -> tuple[list[str], int]:
     """The report's lines and the number of problems found."""
-    check_wave_id(wave_id)
+    wave_id = codebook.parse_wave_id(wave_id)
     wave = read_wave_file(path, wave_id=wave_id)
     assert wave.mapping is not None
     lines = [

@@ -11,7 +11,6 @@ last landed from again changes nothing.
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from lui.errors import LuiError
 from lui.landing import raw
 from lui.landing.gate import question_columns, validate_wave
 from lui.landing.wavefile import WaveFile, read_wave_file
-from lui.paths import CODEBOOK_DIR, warehouse_path
+from lui.paths import CODEBOOK_DIR, require_writable, warehouse_path
 from lui.progress import Steps
 
 LOAD_CHUNK_ROWS = 250_000
@@ -62,30 +61,6 @@ class LandingResult:
         )
 
 
-def check_wave_id(wave_id: str) -> None:
-    if not codebook.is_wave_id(wave_id):
-        raise LuiError(f"wave id {wave_id!r} is not of the form YYYY-MM (e.g. 2022-08)")
-
-
-def connect_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse for writing, or refuse plainly when another process holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return duckdb.connect(str(path))
-    except duckdb.IOException as error:
-        message = str(error)
-        if "lock" in message.lower():
-            pid = re.search(r"PID (\d+)", message)
-            holder = f" (PID {pid.group(1)})" if pid else ""
-            raise LuiError(
-                f"the warehouse {path} is in use by another process{holder}: "
-                "try again when it has finished"
-            ) from error
-        raise LuiError(f"cannot open the warehouse {path}: {message.splitlines()[0]}") from error
-    except duckdb.Error as error:
-        raise LuiError(f"cannot open the warehouse {path}: {str(error).splitlines()[0]}") from error
-
-
 def _chunks(table: pa.Table, rows: int) -> list[pa.Table]:
     if table.num_rows <= rows:
         return [table]
@@ -101,7 +76,7 @@ def _write(
     steps: Steps,
 ) -> tuple[str, int, int]:
     """Land a validated wave; returns (status, respondents, answers)."""
-    con = connect_warehouse(warehouse)
+    con = raw.connect_warehouse(warehouse)
     try:
         if raw.latest_sha256(con, wave_id) == wave.sha256:
             respondents, answers = con.execute(
@@ -170,9 +145,14 @@ def land_file(
     the codebook or fails the gate, or when the warehouse is held by another process.
     """
     started = time.monotonic()
-    check_wave_id(wave_id)
+    wave_id = codebook.parse_wave_id(wave_id)
     warehouse = Path(warehouse or warehouse_path()).resolve()
     report_root = report_root or warehouse.parent / "validation"
+    # a warehouse that cannot be written is refused before the file is read and checked
+    require_writable(warehouse.parent, "the warehouse directory")
+    require_writable(report_root, "the validation reports directory")
+    if warehouse.exists():
+        raw.connect_warehouse(warehouse, read_only=True).close()
     steps = Steps(3, enabled=progress)
 
     wave = read_wave_file(

@@ -9,15 +9,19 @@ previous wave or the new one, never a mix.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
-from lui import contract
+from lui import codebook, contract
+from lui.errors import LuiError, as_lui_error, first_line
+from lui.paths import require_writable
 
 PAUSE_HOOK = "LUI_TEST_PAUSE_BEFORE_COMMIT"
 """Test-only: seconds to sleep inside the landing transaction, just before its commit.
@@ -29,10 +33,13 @@ process mid-load deterministically and check the warehouse keeps its previous st
 _RESPONDENT_COLUMNS_DDL = ",\n".join(
     f"    {c.name} {c.duckdb_type} not null" for c in contract.RESPONDENT
 )
+# Only a wave id (lui.codebook.WAVE_ID_PATTERN, matched whole) may be a wave's partition key.
+WAVE_ID_CHECK = f"check (regexp_full_match(wave_id, '{codebook.WAVE_ID_PATTERN.pattern}'))"
+
 RAW_DDL = f"""
 create schema if not exists raw;
 create table if not exists raw.respondents (
-    wave_id varchar not null,
+    wave_id varchar not null {WAVE_ID_CHECK},
 {_RESPONDENT_COLUMNS_DDL}
 );
 create table if not exists raw.responses (
@@ -42,7 +49,7 @@ create table if not exists raw.responses (
     response_code {contract.DUCKDB_TYPES[contract.QUESTION_TYPE]} not null
 );
 create table if not exists raw.landing_log (
-    wave_id varchar not null,
+    wave_id varchar not null {WAVE_ID_CHECK},
     file_name varchar not null,
     file_sha256 varchar not null,
     file_format varchar not null,
@@ -83,6 +90,71 @@ class LandingRecord:
     validation_report: str | None = None
     mapping_sha256: str | None = None  # checksum of how the file mapped onto the codebook
     landed_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+
+
+# What DuckDB says when a database file is cut short or is not a database at all.
+DAMAGED_MARKERS = ("could not read enough bytes", "not a valid duckdb database", "corrupt")
+
+
+def connect_warehouse(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, or refuse in one line saying why not.
+
+    Held by another process: that process's PID. Truncated or not a DuckDB file: damaged,
+    with what to do. Anything else (a read-only or full disk): `lui.errors.reason`.
+    """
+    if not read_only:
+        require_writable(path.parent, f"the warehouse directory of {path.name}")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+        check_complete(con, path)
+    except duckdb.Error as error:
+        raise warehouse_error(path, error) from error
+    return con
+
+
+# A DuckDB file is its header (three 4 KiB blocks) and then `total_blocks` blocks.
+DUCKDB_HEADER_BYTES = 3 * 4096
+
+
+def check_complete(con: duckdb.DuckDBPyConnection, path: Path, database: str | None = None) -> None:
+    """Refuse a warehouse file shorter than the blocks its header lists (cut short by a full
+    disk or an interrupted copy): DuckDB may open it and fail only on the missing blocks."""
+    row = con.execute(
+        "select block_size, total_blocks from pragma_database_size() "
+        "where database_name = coalesce(?, current_database())",
+        [database],
+    ).fetchone()
+    if row is None or not path.exists():
+        return
+    expected = DUCKDB_HEADER_BYTES + row[0] * row[1]
+    size = path.stat().st_size
+    if size < expected:
+        con.close()
+        raise LuiError(
+            f"the warehouse file {path} is damaged or truncated ({size:,} bytes of the "
+            f"{expected:,} it should hold): restore it from a backup, or move it aside and "
+            "land the waves again"
+        )
+
+
+def warehouse_error(path: Path, error: BaseException) -> LuiError:
+    """Why the warehouse file at `path` could not be opened, in one line."""
+    message = first_line(error)
+    lowered = message.lower()
+    if "lock" in lowered:
+        pid = re.search(r"PID (\d+)", message)
+        holder = f" (PID {pid.group(1)})" if pid else ""
+        return LuiError(
+            f"the warehouse {path} is in use by another process{holder}: "
+            "try again when it has finished"
+        )
+    if any(marker in lowered for marker in DAMAGED_MARKERS):
+        size = path.stat().st_size if path.exists() else 0
+        return LuiError(
+            f"the warehouse file {path} is damaged or truncated ({size:,} bytes; DuckDB: "
+            f"{message}): restore it from a backup, or move it aside and land the waves again"
+        )
+    return as_lui_error(error, f"cannot open the warehouse {path}")
 
 
 def quote_identifier(identifier: str) -> str:
@@ -143,7 +215,7 @@ def replace_wave(
     Returns (respondents, answers) written.
     """
     ensure_schema(con)
-    wave = record.wave_id
+    wave = codebook.parse_wave_id(record.wave_id)
     relations = [wide_relation] if isinstance(wide_relation, str) else list(wide_relation)
     con.execute("begin transaction")
     try:

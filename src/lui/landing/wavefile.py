@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 from lui import contract
 from lui.errors import LuiError
 from lui.landing.mapping import Mapping, SourceMeta, map_wave
+from lui.landing.sniff import check_header, check_kind
 from lui.paths import CODEBOOK_DIR
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".sav": "sav"}
@@ -43,6 +44,16 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".sav": "sav"
 TEXT, NUMBER, INTEGER, DATE = contract.TEXT, contract.NUMBER, contract.INTEGER, contract.DATE
 _ARROW = contract.ARROW_TYPES
 EXAMPLES = 5
+
+# The limits a wave file must meet (README, "What a wave file must meet"). A wave is read
+# whole into memory to be checked and landed in one transaction, so the size of what may be
+# read is bounded before it is read: a file beyond a limit is refused at once, with its
+# size, instead of exhausting memory. The 1,000,000-respondent benchmark wave lands well
+# inside them (1.3 GB resident at its peak, measured).
+MAX_ROWS = 2_000_000
+MAX_COLUMNS = 1_000
+MAX_DATA_BYTES = 4 << 30  # the data once read: a CSV's size, a Parquet file's uncompressed size
+READ_ON = -1  # "rows": the row limit was passed while reading (the total is not known)
 
 Progress = Callable[[float], None]
 """Called with the share (0..1) of the file read so far."""
@@ -141,6 +152,7 @@ def read_wave_file(
         )
     if path.stat().st_size == 0:
         raise LuiError(f"file is empty: {path}")
+    check_kind(path, fmt)
     reader = {"csv": _read_csv, "parquet": _read_parquet, "sav": _read_sav}[fmt]
     table, meta = reader(path, progress)
     duplicates = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
@@ -157,19 +169,38 @@ def read_wave_file(
 # --------------------------------------------------------------------------------------------
 # CSV
 # --------------------------------------------------------------------------------------------
+class _NulByte(Exception):
+    """A NUL byte in CSV text (raised inside Arrow's read, turned into a LuiError after it)."""
+
+
 class _CountingReader(io.RawIOBase):
-    """A binary file that reports how far it has been read."""
+    """A binary file that reports how far it has been read, and where a NUL byte is.
+
+    CSV text never holds a NUL (zero) byte; Arrow would read one into a value. The first
+    one stops the read: `nul_at` is its byte offset and `nul_line` its line.
+    """
 
     def __init__(self, path: Path, progress: Progress) -> None:
         self._handle = path.open("rb")
         self._size = max(path.stat().st_size, 1)
         self._progress = progress
+        self._lines = 1
+        self.nul_at: int | None = None
+        self.nul_line: int | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        start = self._handle.tell()
         count = self._handle.readinto(buffer)
+        block = bytes(memoryview(buffer)[:count]) if count else b""
+        nul = block.find(b"\x00")
+        if nul >= 0:
+            self.nul_at = start + nul
+            self.nul_line = self._lines + block.count(b"\n", 0, nul)
+            raise _NulByte
+        self._lines += block.count(b"\n")
         self._progress(min(self._handle.tell() / self._size, 1.0) * 0.95)
         return count
 
@@ -179,10 +210,6 @@ class _CountingReader(io.RawIOBase):
 
 
 def _csv_header(path: Path) -> list[str]:
-    with path.open("rb") as handle:
-        start = handle.read(4096)
-    if start.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in start:
-        raise LuiError(f"{path.name} is UTF-16 text: save it as UTF-8 CSV")
     with path.open(encoding="utf-8-sig", newline="") as handle:
         try:
             header = next(csv.reader(handle), [])
@@ -192,6 +219,7 @@ def _csv_header(path: Path) -> list[str]:
             raise LuiError(f"{path.name}: cannot read the CSV header: {error}") from error
     if not header or all(not name.strip() for name in header):
         raise LuiError(f"{path.name}: the first line is empty; expected the column names")
+    check_header(path, header)
     if len(header) == 1:
         for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
             if delimiter in header[0]:
@@ -205,10 +233,35 @@ def _not_utf8(path: Path) -> LuiError:
     return LuiError(f"{path.name} is not UTF-8 text (wrong encoding?): save it as UTF-8 CSV")
 
 
+class TooLarge(LuiError):
+    """A wave file beyond one of the limits (rows, columns, bytes of data)."""
+
+
+def check_limits(path: Path, rows: int | None, columns: int, data_bytes: int | None) -> None:
+    """Refuse a file beyond the wave-file limits; `rows`/`data_bytes` None when not known yet."""
+    if columns > MAX_COLUMNS:
+        raise TooLarge(
+            f"{path.name} has {columns:,} columns: a wave file may have at most "
+            f"{MAX_COLUMNS:,} (the respondent columns and one per question)"
+        )
+    if rows is not None and (rows > MAX_ROWS or rows == READ_ON):
+        count = f"more than {MAX_ROWS:,}" if rows == READ_ON else f"{rows:,}"
+        raise TooLarge(
+            f"{path.name} holds {count} rows: a wave file may hold at most {MAX_ROWS:,} "
+            "respondents (is it one wave?)"
+        )
+    if data_bytes is not None and data_bytes > MAX_DATA_BYTES:
+        raise TooLarge(
+            f"{path.name} holds {data_bytes / (1 << 30):,.1f} GiB of data: a wave file may hold "
+            f"at most {MAX_DATA_BYTES >> 30} GiB (is it one wave?)"
+        )
+
+
 def _read_csv(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
     import pyarrow.csv as pcsv
 
     header = _csv_header(path)
+    check_limits(path, None, len(header), path.stat().st_size)
     read_options = pcsv.ReadOptions(column_names=header, skip_rows=1, block_size=8 << 20)
     convert_options = pcsv.ConvertOptions(
         column_types={name: pa.string() for name in header},
@@ -224,9 +277,21 @@ def _read_csv(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
             parse_options=pcsv.ParseOptions(delimiter=","),
             convert_options=convert_options,
         )
-        batches = list(reader)
+        batches = []
+        rows = 0
+        for batch in reader:
+            rows += batch.num_rows
+            if rows > MAX_ROWS:  # stop reading: the rest need not be held
+                check_limits(path, READ_ON, len(header), None)
+            batches.append(batch)
         schema = reader.schema
-    except pa.ArrowInvalid as error:
+    except (pa.ArrowException, _NulByte) as error:
+        if source.nul_at is not None:
+            raise LuiError(
+                f"{path.name} is not text throughout: it holds a NUL (zero) byte at byte "
+                f"{source.nul_at:,} (line {source.nul_line:,}): a damaged file or binary "
+                "data; export the wave again as comma-separated UTF-8 text"
+            ) from error
         message = str(error)
         if "UTF8" in message or "UTF-8" in message:
             raise _not_utf8(path) from error
@@ -246,7 +311,10 @@ def _read_parquet(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]
 
     try:
         parquet = pq.ParquetFile(path)
-        groups = parquet.metadata.num_row_groups
+        metadata = parquet.metadata
+        groups = metadata.num_row_groups
+        data_bytes = sum(metadata.row_group(i).total_byte_size for i in range(groups))
+        check_limits(path, metadata.num_rows, metadata.num_columns, data_bytes)
         tables = []
         for index in range(groups):
             tables.append(parquet.read_row_group(index))
@@ -265,6 +333,8 @@ def _read_sav(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
 
     try:
         _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
+        known = meta.number_rows if meta.number_rows and meta.number_rows > 0 else None
+        check_limits(path, known, meta.number_columns, path.stat().st_size)
         total = max(int(meta.number_rows or 0), 1)
         tables: list[pa.Table] = []
         done = 0
@@ -275,9 +345,13 @@ def _read_sav(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
             apply_value_formats=False,
             user_missing=True,  # their codes, not empty: the mapping decides what they mean
         ):
-            tables.append(pa.Table.from_pandas(frame, preserve_index=False))
             done += len(frame)
+            if done > MAX_ROWS:
+                check_limits(path, READ_ON, meta.number_columns, None)
+            tables.append(pa.Table.from_pandas(frame, preserve_index=False))
             progress(min(done / total, 1.0) * 0.95)
+    except TooLarge:
+        raise
     except Exception as error:  # pyreadstat raises its own and plain exceptions
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise LuiError(

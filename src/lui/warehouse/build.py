@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import duckdb
-
 from lui import codebook
+from lui.landing import raw
 from lui.warehouse import publish
 from lui.warehouse.dbt import dbt_build
 from lui.errors import LuiError
@@ -34,26 +33,20 @@ def landed_waves(warehouse: Path) -> list[str]:
     """Waves in `raw.respondents`, oldest first (none for a missing or empty warehouse)."""
     if not warehouse.exists():
         return []
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            if not _exists(con, "raw", "respondents"):
-                return []
-            rows = con.execute(
-                "select distinct wave_id from raw.respondents order by wave_id"
-            ).fetchall()
-    except duckdb.IOException as error:
-        raise LuiError(
-            f"cannot open the warehouse {warehouse} (is another build or landing running?): "
-            f"{str(error).splitlines()[0]}"
-        ) from error
+    with raw.connect_warehouse(warehouse, read_only=True) as con:
+        if not _exists(con, "raw", "respondents"):
+            return []
+        rows = con.execute("select distinct wave_id from raw.respondents order by wave_id").fetchall()
     return [wave for (wave,) in rows]
 
 
 def check_wave(wave: str | None, warehouse: Path) -> list[str]:
     """Refuse a malformed or unlanded wave, or a warehouse with no wave; returns landed waves."""
-    if wave is not None and not codebook.is_wave_id(wave):
-        raise LuiError(f"wave id {wave!r} is not of the form YYYY-MM (e.g. 2022-02)")
+    if wave is not None:
+        wave = codebook.parse_wave_id(wave)
     waves = landed_waves(warehouse)
+    for landed in waves:
+        codebook.parse_wave_id(landed, f"{warehouse} holds a wave in raw.respondents whose id")
     if not waves:
         raise LuiError(
             f"no wave is landed in {warehouse}: land one first with "

@@ -1,13 +1,19 @@
 """Running dbt on a warehouse file from Python (the CLI, tests and benchmarks).
 
 dbt runs in a subprocess so that nothing in the calling process holds the warehouse
-open afterwards. Each warehouse gets its own dbt target and log folders beside it, so
+open afterwards. The subprocess never outlives its caller: it runs in a process group of
+its own, which is terminated when the caller stops waiting for it for any reason
+(an error, Ctrl-C, a SIGTERM that the CLI turns into an exception), and the kernel sends
+it SIGTERM if the caller dies without a word (SIGKILL: Linux `PR_SET_PDEATHSIG`). Each warehouse gets its own dbt target and log folders beside it, so
 builds of different warehouses (tests, benchmarks) never share compiled state.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -15,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from lui import codebook
 from lui.landing import raw
 from lui.errors import LuiError
 from lui.paths import PROJECT_ROOT, warehouse_path
@@ -33,13 +40,50 @@ def dbt_environment(warehouse: Path, wave: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop(WAVE_VARIABLE, None)
     if wave is not None:
-        env[WAVE_VARIABLE] = wave
+        env[WAVE_VARIABLE] = codebook.parse_wave_id(wave)
     env["LUI_WAREHOUSE"] = str(warehouse)
     env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT / "profiles")
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     env.setdefault("DBT_TARGET_PATH", str(warehouse.parent / "dbt" / "target"))
     env.setdefault("DBT_LOG_PATH", str(warehouse.parent / "dbt" / "logs"))
     return env
+
+
+PR_SET_PDEATHSIG = 1
+# How long dbt may take to stop after SIGTERM before its group is killed outright.
+STOP_SECONDS = 10.0
+
+
+def _parent_death_signal() -> object:
+    """A preexec_fn: the child gets SIGTERM when its parent dies (Linux; elsewhere none)."""
+    libc_name = ctypes.util.find_library("c")
+    if not sys.platform.startswith("linux") or libc_name is None:
+        return None
+    prctl = ctypes.CDLL(libc_name, use_errno=True).prctl
+    parent = os.getpid()
+
+    def in_child() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return in_child
+
+
+def stop_process_group(process: subprocess.Popen[str]) -> None:
+    """Terminate `process` and everything it started (its process group), then reap it."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, STOP_SECONDS), (signal.SIGKILL, None)):
+        try:
+            os.killpg(process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            break
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def run_dbt(
@@ -63,15 +107,21 @@ def run_dbt(
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_parent_death_signal(),
     ) as process:
         assert process.stdout is not None
         lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if not capture:
-                sys.stdout.write(line)
-                sys.stdout.flush()
-        returncode = process.wait()
+        try:
+            for line in process.stdout:
+                lines.append(line)
+                if not capture:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+            returncode = process.wait()
+        except BaseException:
+            stop_process_group(process)
+            raise
     return subprocess.CompletedProcess(command, returncode, stdout="".join(lines), stderr="")
 
 
@@ -104,7 +154,7 @@ def dbt_build(
     """
     target = warehouse or warehouse_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(target)) as con:
+    with raw.connect_warehouse(target) as con:
         raw.ensure_schema(con)
     result = run_dbt(
         ["build", *extra],

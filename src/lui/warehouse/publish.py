@@ -23,8 +23,9 @@ from pathlib import Path
 import duckdb
 
 from lui import contract
-from lui.errors import LuiError
-from lui.paths import marts_path, warehouse_path
+from lui.errors import LuiError, as_lui_error
+from lui.landing.raw import check_complete, quote_identifier, warehouse_error
+from lui.paths import marts_path, require_writable, warehouse_path
 
 SCHEMA = "marts"
 PUBLICATION_TABLE = "publication"
@@ -47,10 +48,6 @@ class PublishResult:
     @property
     def latest_wave(self) -> str | None:
         return self.waves[-1] if self.waves else None
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _sql_string(value: str) -> str:
@@ -95,20 +92,17 @@ def _write_copy(
     with duckdb.connect(str(target)) as con:
         try:
             con.execute(f"attach {_sql_string(str(warehouse))} as {SOURCE_ALIAS} (read_only)")
-        except duckdb.IOException as error:
-            raise LuiError(
-                f"cannot read the warehouse {warehouse} (is a build or a landing running?): "
-                f"{str(error).splitlines()[0]}"
-            ) from error
+            check_complete(con, warehouse, SOURCE_ALIAS)
+        except duckdb.Error as error:
+            raise warehouse_error(warehouse, error) from error
         tables = _source_tables(con)
         if not tables:
             raise LuiError(f"the warehouse {warehouse} has no marts yet: run `lui build` first")
         con.execute(f"create schema {SCHEMA}")
         source = f"{SOURCE_ALIAS}.{SCHEMA}"
         for table in tables:
-            con.execute(
-                f"create table {SCHEMA}.{_quote(table)} as select * from {source}.{_quote(table)}"
-            )
+            name = quote_identifier(table)
+            con.execute(f"create table {SCHEMA}.{name} as select * from {source}.{name}")
         waves: list[str] = []
         if "dim_wave" in tables:
             waves = [
@@ -163,6 +157,39 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+TEMP_PREFIX = ".published-"
+
+
+def _temp_path(published: Path) -> Path:
+    return published.with_name(f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.duckdb")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clear_stale_copies(directory: Path) -> list[Path]:
+    """Delete half-written copies (and their .wal) left by a publish that was killed.
+
+    A copy is stale when the process named in its file name is no longer running; a
+    publish still under way in another process keeps its copy. Returns what was deleted.
+    """
+    removed = []
+    for path in sorted(directory.glob(f"{TEMP_PREFIX}*.duckdb*")):
+        pid = path.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]
+        if not pid.isascii() or not pid.isdigit() or _alive(int(pid)):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
 def publish(warehouse: Path | None = None, marts: Path | None = None) -> PublishResult:
     """Copy the warehouse's marts to the published file, swapping it in atomically.
 
@@ -172,8 +199,9 @@ def publish(warehouse: Path | None = None, marts: Path | None = None) -> Publish
     source = (warehouse or warehouse_path()).resolve()
     published = (marts or marts_path()).resolve()
     _check_paths(source, published)
-    published.parent.mkdir(parents=True, exist_ok=True)
-    tmp = published.with_name(f".published-{os.getpid()}-{secrets.token_hex(4)}.duckdb")
+    require_writable(published.parent, "the published copy's directory")
+    clear_stale_copies(published.parent)
+    tmp = _temp_path(published)
     published_at = datetime.now(UTC).replace(tzinfo=None)
     try:
         tables, waves = _write_copy(source, tmp, published_at)
@@ -182,6 +210,10 @@ def publish(warehouse: Path | None = None, marts: Path | None = None) -> Publish
         published.with_name(published.name + ".wal").unlink(missing_ok=True)
         os.replace(tmp, published)
         _fsync(published.parent)
+    except (OSError, duckdb.Error) as error:
+        raise as_lui_error(
+            error, f"could not publish to {published} (the published copy is left as it was)"
+        ) from error
     finally:
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
