@@ -197,7 +197,11 @@ class ColumnMapping:
         if not self.recodes:
             return head
         source = "labels" if self.labelled else "codes"
-        changed = [r for r in self.recodes if str(r.target_code) != r.source_code or r.label]
+        changed = [
+            r
+            for r in self.recodes
+            if str(r.target_code) != r.source_code or r.label or r.reason == "user-missing"
+        ]
         if not changed:
             return f"{head}: codes as on {self.vocabulary}"
         return f"{head}: {source} on {self.vocabulary}: " + ", ".join(r.text() for r in changed)
@@ -457,11 +461,23 @@ def _recodes(
                     f"{source}: code {key} ({_plural(count, 'answer')}) has no value label; "
                     f"the labels of {name} are " + _labels_text(answers)
                 )
+        elif key in by_code or isinstance(answers[0].code, str):
+            target = by_code[key].code if key in by_code else key
+            recodes[key] = Recode(key, None, target, "same code", count)
+        elif isinstance(number := _as_number(key), int) and abs(number) < 2**31:
+            # a code off the scale stays as it is: the gate refuses it, naming respondents
+            recodes[key] = Recode(key, None, number, "same code", count)
         else:
-            recodes[key] = Recode(
-                key, None, by_code[key].code if key in by_code else value, "same code", count
-            )
-    return sorted(recodes.values(), key=lambda r: (_as_number(r.source_code), r.source_code))
+            problems.append(f"{source}: {key!r} is not a code ({_plural(count, 'answer')})")
+    return sorted(recodes.values(), key=_code_order)
+
+
+def _code_order(recode: Recode) -> tuple[int, float, str]:
+    """Numeric codes in numeric order, then text codes."""
+    number = _as_number(recode.source_code)
+    if isinstance(number, int | float):
+        return (0, float(number), "")
+    return (1, 0.0, recode.source_code)
 
 
 def _as_number(text: str) -> Any:
@@ -480,7 +496,10 @@ def _apply(
     out_type = pa.string() if text else pa.int32()
     values = pa.array(targets, type=out_type)
     if numeric is not None:
-        keys = pa.array([float(_as_number(r.source_code)) for r in recodes], pa.float64())
+        numbers = [_as_number(r.source_code) for r in recodes]
+        keys = pa.array(
+            [float(n) if isinstance(n, int | float) else None for n in numbers], pa.float64()
+        )
         index = pc.index_in(numeric, value_set=keys)
     else:
         keys = pa.array([r.source_code for r in recodes], pa.string())
