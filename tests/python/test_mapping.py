@@ -23,7 +23,7 @@ from land_fixtures import WAVE, raw_checksum, valid_wave, write
 from lui import cli, codebook, contract
 from lui.errors import LuiError
 from lui.landing.land import land_file
-from lui.landing.mapping import match_label, normalised_label, vocabulary
+from lui.landing.mapping import SourceMeta, map_wave, match_label, normalised_label, vocabulary
 from lui.paths import CODEBOOK_DIR
 
 QUESTION = "pay_income_feeling"  # income4: 1-4, 9 Don't know, 99 Prefer not to say
@@ -416,3 +416,22 @@ def test_inspect_prints_the_mapping_and_lands_nothing(
     assert code == 2
     assert "favourite_colour: not in the codebook" in captured.out
     assert "odd.parquet would be refused: 1 problem" in captured.err
+
+
+def test_user_missing_codes_of_unlabelled_variables_and_odd_values() -> None:
+    """Without labels a user-missing code keeps its answer only if the scale has it; text
+    and huge values are refused by name, not a traceback."""
+    table = pa.table(
+        {
+            QUESTION: pa.array(["1", "x", "99", "98"]),
+            AGREE: pa.array([1.0, 2.0**40, 99.0, 5.0]),
+        }
+    )
+    meta = SourceMeta(missing_ranges={QUESTION: [(98, 99)], AGREE: [(99, 99)]})
+    mapped, mapping = map_wave(table, meta, WAVE)
+    assert mapped.column(QUESTION).to_pylist() == [1, None, 99, None]
+    assert mapped.column(AGREE).to_pylist() == [1, None, 99, 5]
+    assert mapping.problems == [
+        f"{QUESTION}: 'x' is not a code (1 answer)",
+        f"{AGREE}: '1099511627776' is not a code (1 answer)",
+    ]

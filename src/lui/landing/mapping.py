@@ -154,6 +154,8 @@ class SourceMeta:
     missing_ranges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
     def is_missing(self, variable: str, value: Any) -> bool:
+        if isinstance(value, str):  # a code written as text
+            value = _as_number(value.strip())
         if not isinstance(value, int | float):
             return False
         return any(lo <= value <= hi for lo, hi in self.missing_ranges.get(variable, []))
