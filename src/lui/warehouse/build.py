@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lui import codebook
+from lui.errors import LuiError
 from lui.landing import raw
+from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
 from lui.warehouse import publish
 from lui.warehouse.dbt import dbt_build
-from lui.errors import LuiError
-from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
@@ -36,7 +40,9 @@ def landed_waves(warehouse: Path) -> list[str]:
     with raw.connect_warehouse(warehouse, read_only=True) as con:
         if not _exists(con, "raw", "respondents"):
             return []
-        rows = con.execute("select distinct wave_id from raw.respondents order by wave_id").fetchall()
+        rows = con.execute(
+            "select distinct wave_id from raw.respondents order by wave_id"
+        ).fetchall()
     return [wave for (wave,) in rows]
 
 
@@ -60,7 +66,7 @@ def check_wave(wave: str | None, warehouse: Path) -> list[str]:
 def left_out(warehouse: Path, wave: str | None = None) -> list[str]:
     """One line per wave and question whose landed answers the build did not score, because
     the codebook's questionnaire of that wave does not carry the question."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with raw.connect_warehouse(warehouse, read_only=True) as con:
         if not _exists(con, "intermediate", "int_responses__left_out"):
             return []
         rows = con.execute(
