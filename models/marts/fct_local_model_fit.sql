@@ -46,15 +46,15 @@ final as (
 
     select
         fits.wave_id,
-        cast(fits.mission_id as integer) as mission_id,
         missions.mission_name,
-        cast(fits.fit_respondents as bigint) as respondents,
-        cast(fits.areas_sampled as integer) as areas_sampled,
         fits.sigma_u,
         fits.sigma_e,
+        fits.fixed_effects,
+        cast(fits.mission_id as integer) as mission_id,
+        cast(fits.fit_respondents as bigint) as respondents,
+        cast(fits.areas_sampled as integer) as areas_sampled,
         fits.sigma_u * fits.sigma_u / (fits.sigma_u * fits.sigma_u + fits.sigma_e * fits.sigma_e)
-            as intraclass_correlation,
-        fits.fixed_effects
+            as intraclass_correlation
 
     from fits
     inner join missions

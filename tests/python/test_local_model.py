@@ -203,11 +203,16 @@ def test_model_estimates_beat_direct_ones_and_their_intervals_cover_the_truth(
 
 @pytest.mark.slow
 def test_unsampled_authorities_get_wider_intervals(local_marts) -> None:
-    index, _ = local_marts
-    width = index.ci_high - index.ci_low
+    index, fit = local_marts
     unsampled = index.respondents == 0
     assert unsampled.any()
-    assert width[unsampled].min() > width[index.respondents >= 5].median()
+    sigma_u = index.merge(fit, on=["wave_id", "mission_id"])["sigma_u"]
+    # no respondents: MSE = sigma_u^2 + the synthetic part's variance, never less
+    assert (index.model_rmse[unsampled] >= sigma_u[unsampled]).all()
+    width = (index.ci_high - index.ci_low).groupby(index.mission_id)
+    for mission_id, widths in width:
+        rows = index[index.mission_id == mission_id]
+        assert widths[rows.respondents == 0].mean() > widths[rows.respondents >= 5].mean()
 
 
 def test_truth_draw_is_large_enough() -> None:
