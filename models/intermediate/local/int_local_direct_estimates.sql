@@ -12,23 +12,13 @@ model_cells as (
 
 ),
 
-respondent_cells as (
-
-    select
-        wave_id,
-        respondent_id
-    from {{ ref('int_respondent_cells') }}
-    where {{ wave_predicate('wave_id') }}
-
-),
-
 wave_sizes as (
 
     select
         wave_id,
-        count(*) as wave_respondents
-    from respondent_cells
-    group by wave_id
+        respondents as wave_respondents
+    from {{ ref('int_wave_respondents') }}
+    where {{ wave_predicate('wave_id') }}
 
 ),
 
