@@ -287,6 +287,8 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
                 "fct_mission_change_since_baseline",
                 "fct_priorities",
                 "fct_question_toplines",
+                "fct_local_mission_index",
+                "fct_local_model_fit",
                 "dim_wave",
             )
         }
