@@ -217,3 +217,15 @@ def test_unsampled_authorities_get_wider_intervals(local_marts) -> None:
 
 def test_truth_draw_is_large_enough() -> None:
     assert truth.RESPONDENTS_PER_LA >= 2000
+
+
+def test_estimates_do_not_depend_on_the_order_of_the_cells() -> None:
+    """A wave built alone or with every other wave gives the same marts, to the last bit."""
+    cells = _cells(_units()).assign(wave_id="2022-02", mission_id=1)
+    frame = cells.groupby(["la_code", "region", "imd_quintile", "urban_rural"], as_index=False)[
+        "respondents"
+    ].sum()
+    frame = frame.rename(columns={"respondents": "population"})
+    first = local_model.estimate_all(cells, frame)
+    shuffled = local_model.estimate_all(cells.sample(frac=1, random_state=5), frame[::-1])
+    pd.testing.assert_frame_equal(first, shuffled, check_exact=True)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import duckdb
+
 from lui import codebook
+from lui.errors import LuiError
 from lui.landing import raw
+from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
 from lui.warehouse import publish
 from lui.warehouse.dbt import dbt_build
-from lui.errors import LuiError
-from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
@@ -36,7 +38,9 @@ def landed_waves(warehouse: Path) -> list[str]:
     with raw.connect_warehouse(warehouse, read_only=True) as con:
         if not _exists(con, "raw", "respondents"):
             return []
-        rows = con.execute("select distinct wave_id from raw.respondents order by wave_id").fetchall()
+        rows = con.execute(
+            "select distinct wave_id from raw.respondents order by wave_id"
+        ).fetchall()
     return [wave for (wave,) in rows]
 
 

@@ -40,7 +40,6 @@ mse_d = su2 + Xbar_d' V(beta) Xbar_d.
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -276,6 +275,11 @@ def estimate_all(cells: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     (JSON), respondents and areas sampled repeated on each row of its wave x mission.
     """
     terms = term_names(sorted(frame["region"].unique()))
+    # a fixed row order: the same sums in the same order, so a wave's fit is identical to
+    # the last bit whether it is built alone or with every other wave
+    cell_keys = ["la_code", "imd_quintile", "urban_rural"]
+    cells = cells.sort_values(["wave_id", "mission_id", *cell_keys], kind="stable")
+    frame = frame.sort_values(cell_keys, kind="stable").reset_index(drop=True)
     parts = []
     for (wave_id, mission_id), group in cells.groupby(["wave_id", "mission_id"], sort=True):
         model = fit(group, terms)
