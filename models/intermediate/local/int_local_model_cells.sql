@@ -27,9 +27,22 @@ respondents as (
         la_code,
         region,
         imd_quintile,
-        urban_rural,
-        survey_weight
+        urban_rural
     from {{ ref('int_respondents__enriched') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+-- weights in the wave's weight unit (int_wave_weight_units), already exact decimal terms
+respondent_weights as (
+
+    select
+        wave_id,
+        respondent_id,
+        scaled_weight,
+        exact_weight,
+        exact_squared_weight
+    from {{ ref('int_respondent_cells') }}
     where {{ wave_predicate('wave_id') }}
 
 ),
@@ -47,14 +60,15 @@ cells as (
         cast({{ exact_sum('mission_scores.mission_score') }} as double) as sum_score,
         cast({{ exact_sum('mission_scores.mission_score * mission_scores.mission_score') }} as double)
             as sum_score_sq,
-        sum({{ exact_term('respondents.survey_weight') }}) as sum_w,
-        sum({{ exact_term('respondents.survey_weight * respondents.survey_weight') }}) as sum_w2,
-        {{ exact_sum('respondents.survey_weight * mission_scores.mission_score') }} as sum_wy,
+        sum(respondent_weights.exact_weight) as sum_w,
+        sum(respondent_weights.exact_squared_weight) as sum_w2,
+        {{ exact_sum('respondent_weights.scaled_weight * mission_scores.mission_score') }} as sum_wy,
         {{ exact_sum(
-            'respondents.survey_weight * respondents.survey_weight * mission_scores.mission_score'
+            'respondent_weights.scaled_weight * respondent_weights.scaled_weight'
+            ~ ' * mission_scores.mission_score'
         ) }} as sum_w2y,
         {{ exact_sum(
-            'respondents.survey_weight * respondents.survey_weight'
+            'respondent_weights.scaled_weight * respondent_weights.scaled_weight'
             ~ ' * mission_scores.mission_score * mission_scores.mission_score'
         ) }} as sum_w2y2
 
@@ -63,6 +77,10 @@ cells as (
         on
             mission_scores.wave_id = respondents.wave_id
             and mission_scores.respondent_id = respondents.respondent_id
+    inner join respondent_weights
+        on
+            mission_scores.wave_id = respondent_weights.wave_id
+            and mission_scores.respondent_id = respondent_weights.respondent_id
     group by
         mission_scores.wave_id,
         mission_scores.mission_id,
