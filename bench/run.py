@@ -42,6 +42,9 @@ TARGETS = {
     "pandas_vs_build_ratio": 10.0,
     "history_growth_ratio": 1.2,
     "app_query_seconds": 0.2,
+    # the local-authority estimates of one wave (stage local_step), by size
+    "local_step_seconds_4162": 10.0,
+    "local_step_seconds_1000000": 60.0,
 }
 
 
@@ -85,6 +88,8 @@ def bench_size(work: Path, respondents: int, wave: str, seed: int, repeats: int)
     results["build_fixed_cost"] = stage("build", repeats, wave=EMPTY_WAVE, warehouse=warehouse)
     results["build_index_path"] = stage("build_index_path", repeats, wave=wave, warehouse=warehouse)
     results["dbt_startup"] = stage("dbt_startup", repeats, warehouse=warehouse)
+    results["local_step"] = stage("local_step", repeats, wave=wave, warehouse=warehouse)
+    results["local_fit"] = stage("local_fit", wave=wave, warehouse=warehouse)
     results["publish"] = stage("publish", warehouse=warehouse, marts=marts)
     results["sql_floor"] = stage("sql_floor", wave=wave, warehouse=warehouse)
     results["pandas"] = stage("pandas_baseline", wave=wave, warehouse=warehouse)
@@ -155,6 +160,11 @@ def evaluate(sizes: list[dict], history: dict | None) -> dict:
                 and agree["max_rel_diff_weighted_base"] <= AGREEMENT
             )
             checks[f"n{n}_{baseline}_agrees_with_marts"] = agreement
+        local_target = TARGETS.get(f"local_step_seconds_{n}")
+        if local_target is not None:
+            checks[f"n{n}_local_step_seconds"] = check(
+                size["local_step"]["seconds"], "<", local_target
+            )
     million = next((s for s in sizes if s["respondents"] >= 1_000_000), None)
     if million:
         total = sum(million[k]["seconds"] for k in ("land", "build", "publish"))

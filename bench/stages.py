@@ -54,6 +54,33 @@ def build_index_path(wave: str, warehouse: str) -> dict:
     return {}
 
 
+def local_step(wave: str, warehouse: str) -> dict:
+    """The local-authority estimates of that wave (docs/local_estimates.md): `dbt build`
+    of the sufficient statistics, the fit and EBLUP, the direct estimates and the two
+    marts, with their tests (the scores upstream are views, computed inside it)."""
+    from lui.warehouse.dbt import dbt_build
+
+    dbt_build(wave, warehouse=Path(warehouse), extra=["--select", "int_local_model_cells+"])
+    return {}
+
+
+def local_fit(wave: str, warehouse: str) -> dict:
+    """The fit and EBLUP alone (Python, on the wave's sufficient statistics)."""
+    from lui.warehouse import local_model
+
+    with duckdb.connect(warehouse, read_only=True) as con:
+        cells = con.execute(
+            "select * from intermediate.int_local_model_cells where wave_id = ?", [wave]
+        ).df()
+        frame = con.execute(
+            "select f.*, a.region from reference.local_authority_frame as f "
+            "join reference.local_authorities as a using (la_code)"
+        ).df()
+    started = time.perf_counter()
+    out = local_model.estimate_all(cells, frame)
+    return {"fit_seconds": time.perf_counter() - started, "rows": len(out), "cells": len(cells)}
+
+
 def dbt_startup(warehouse: str) -> dict:
     """dbt's fixed cost: parse, connect and run the smallest model (dim_mission)."""
     from lui.warehouse.dbt import dbt_build
@@ -169,6 +196,8 @@ STAGES: dict[str, Callable[..., dict]] = {
         build,
         build_index_path,
         dbt_startup,
+        local_step,
+        local_fit,
         publish,
         sql_floor,
         pandas_baseline,

@@ -23,6 +23,7 @@ page = st.navigation(
         st.Page("views/scorecard.py", title="Scorecard", icon=":material/scoreboard:"),
         st.Page("views/breakdown.py", title="Breakdown table", icon=":material/table:"),
         st.Page("views/priorities.py", title="Priorities", icon=":material/checklist:"),
+        st.Page("views/local_areas.py", title="Local areas", icon=":material/location_city:"),
         st.Page("views/perceptions.py", title="Perceptions", icon=":material/psychology:"),
         st.Page("views/quality.py", title="Data quality", icon=":material/verified:"),
     ]

@@ -380,3 +380,78 @@ def thresholds(marts: Marts) -> contract.Thresholds:
         suppression_threshold=int(row["suppression_threshold"]),
         z_critical=float(row["z_critical"]),
     )
+
+
+# --------------------------------------------------------------------------------------
+# Local areas (small-area estimates, marts.fct_local_mission_index)
+# --------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=32)
+def local_waves(marts: Marts) -> list[str]:
+    """Waves with local-authority estimates, oldest first (none on a copy without them)."""
+    present = _query(
+        marts,
+        """
+        select count(*) as n from duckdb_tables()
+        where schema_name = 'marts' and table_name = 'fct_local_mission_index'
+        """,
+    )
+    if int(present["n"].iloc[0]) == 0:
+        return []
+    frame = _query(
+        marts, "select distinct wave_id from marts.fct_local_mission_index order by wave_id"
+    )
+    return frame["wave_id"].tolist()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def local_authorities(marts: Marts) -> pd.DataFrame:
+    """Every authority with estimates: la_code, la_name, region, nation, by name."""
+    return _query(
+        marts,
+        """
+        select distinct la_code, la_name, region, nation
+        from marts.fct_local_mission_index
+        order by la_name, la_code
+        """,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def local_authority_index(marts: Marts, la_code: str, wave_id: str) -> pd.DataFrame:
+    """One authority's 12 missions in a wave: model and direct estimates, beside its
+    region's and the UK's index (fct_mission_index) for the same wave."""
+    return _query(
+        marts,
+        """
+        select l.mission_id, l.mission_name, l.la_name, l.region, l.respondents,
+               l.model_estimate, l.model_rmse, l.ci_low, l.ci_high,
+               l.direct_estimate, l.direct_se,
+               r.index_score as region_index, u.index_score as uk_index
+        from marts.fct_local_mission_index as l
+        left join marts.fct_mission_index as r
+            on r.wave_id = l.wave_id and r.mission_id = l.mission_id
+            and r.breakdown = 'region' and r.group_label = l.region
+        left join marts.fct_mission_index as u
+            on u.wave_id = l.wave_id and u.mission_id = l.mission_id and u.breakdown = 'all'
+        where l.la_code = ? and l.wave_id = ?
+        order by l.mission_id
+        """,
+        [la_code, wave_id],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def local_ranking(marts: Marts, mission_id: int, wave_id: str) -> pd.DataFrame:
+    """Every authority's model estimate on one mission in a wave, highest first, ranked."""
+    return _query(
+        marts,
+        """
+        select rank() over (order by model_estimate desc) as rank,
+               la_code, la_name, region, nation, model_estimate, ci_low, ci_high,
+               model_rmse, direct_estimate, respondents
+        from marts.fct_local_mission_index
+        where mission_id = ? and wave_id = ?
+        order by rank, la_name
+        """,
+        [int(mission_id), wave_id],
+    )

@@ -35,6 +35,7 @@ PAGES = {
     "scorecard": "views/scorecard.py",
     "breakdown": "views/breakdown.py",
     "priorities": "views/priorities.py",
+    "local_areas": "views/local_areas.py",
     "perceptions": "views/perceptions.py",
     "quality": "views/quality.py",
 }
@@ -375,6 +376,7 @@ def test_hostile_query_parameters_are_harmless(marts_env: Path, page: str) -> No
     # an unknown value is ignored (said so), never queried or echoed; the page shows defaults
     if page != "quality":
         assert any("unknown" in w.value for w in at.warning)
+    if page not in ("quality", "local_areas"):  # local areas pick an authority, no breakdown
         breakdown = widget(at, "selectbox", "Breakdown").value
         assert breakdown in {"region", "all", "supergroup"}
     shown = "\n".join(str(e.value) for e in [*at.warning, *at.markdown, *at.caption])
@@ -456,6 +458,71 @@ def test_scorecard_equals_the_marts(marts_env: Path) -> None:
             row.since_baseline, abs=0.051
         )
     assert charts(at)
+
+
+# --------------------------------------------------------------------------------------
+# Local areas
+# --------------------------------------------------------------------------------------
+def test_local_areas_show_an_authority_beside_its_region_and_the_uk(marts_env: Path) -> None:
+    at = run_page("local_areas")
+    picker = widget(at, "selectbox", "Local authority (type to search)")
+    assert len(picker.options) == 361
+    la_code = "E08000025"  # Birmingham
+    picker.set_value(la_code).run()
+    widget(at, "selectbox", "Wave").set_value(DEMO_WAVES[0]).run()
+    assert not at.exception
+    assert at.subheader[0].value == f"Birmingham, wave {DEMO_WAVES[0]}"
+    rows = marts_frame(
+        marts_env,
+        """
+        select l.mission_name, l.model_estimate, l.ci_low, l.ci_high, l.direct_estimate,
+               l.respondents, r.index_score as region_index, u.index_score as uk_index
+        from marts.fct_local_mission_index as l
+        join marts.fct_mission_index as r
+          on r.wave_id = l.wave_id and r.mission_id = l.mission_id
+         and r.breakdown = 'region' and r.group_label = 'West Midlands'
+        join marts.fct_mission_index as u
+          on u.wave_id = l.wave_id and u.mission_id = l.mission_id and u.breakdown = 'all'
+        where l.la_code = ? and l.wave_id = ?
+        order by l.mission_id
+        """,
+        [la_code, DEMO_WAVES[0]],
+    )
+    table = at.dataframe[0].value.set_index("mission_name")
+    assert len(table) == len(rows) == 12
+    for row in rows.itertuples():
+        shown = table.loc[row.mission_name]
+        assert shown["model"] == pytest.approx(row.model_estimate, abs=0.051)
+        assert shown["low"] == pytest.approx(row.ci_low, abs=0.051)
+        assert shown["high"] == pytest.approx(row.ci_high, abs=0.051)
+        assert shown["region_index"] == pytest.approx(row.region_index, abs=0.051)
+        assert shown["uk_index"] == pytest.approx(row.uk_index, abs=0.051)
+        assert shown["direct"] == pytest.approx(row.direct_estimate, abs=0.051)
+        assert shown["respondents"] == row.respondents
+
+
+def test_local_areas_rank_every_authority_on_a_mission(marts_env: Path) -> None:
+    at = run_page("local_areas")
+    widget(at, "selectbox", "Mission").set_value(3).run()
+    assert not at.exception
+    ranking = at.dataframe[1].value
+    expected = marts_frame(
+        marts_env,
+        """
+        select la_code, model_estimate, respondents from marts.fct_local_mission_index
+        where mission_id = 3 and wave_id = ? order by model_estimate desc
+        """,
+        [DEMO_WAVES[-1]],
+    )
+    assert len(ranking) == 361
+    assert ranking["la_code"].tolist() == expected["la_code"].tolist()
+    assert ranking["rank"].iloc[0] == 1 and ranking["model_estimate"].is_monotonic_decreasing
+    unsampled = ranking[ranking["respondents"] == 0]
+    sampled = ranking[ranking["respondents"] >= 10]
+    assert not unsampled.empty and not sampled.empty
+    width = ranking["ci_high"] - ranking["ci_low"]
+    assert width[unsampled.index].min() > width[sampled.index].median()
+    assert "model-based estimate" in "\n".join(m.value for m in at.markdown)
 
 
 # --------------------------------------------------------------------------------------

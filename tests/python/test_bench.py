@@ -33,10 +33,20 @@ def test_bench_smoke_run(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stdout + completed.stderr
     report = json.loads(results.read_text())
     size = report["sizes"][0]
-    stages = ("generate", "land", "build", "build_fixed_cost", "build_index_path", "dbt_startup")
+    stages = (
+        "generate",
+        "land",
+        "build",
+        "build_fixed_cost",
+        "build_index_path",
+        "dbt_startup",
+        "local_step",
+        "local_fit",
+    )
     for stage in (*stages, "publish", "sql_floor", "pandas"):
         assert size[stage]["seconds"] > 0 and size[stage]["peak_rss_mb"] > 0, stage
     assert size["land"]["respondents"] == 1500
+    assert size["local_fit"]["rows"] == 361 * 12
     for baseline in ("sql_floor", "pandas"):
         agree = size[baseline]
         assert agree["rows_missing"] == 0 and agree["bases_equal"]

@@ -188,3 +188,38 @@ def test_trends_page_in_chromium(
     if os.environ.get("LUI_UPDATE_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, SCREENSHOT)
+
+
+def test_local_areas_page_in_chromium(app_url: str, tmp_path: Path) -> None:
+    """Search an authority by typing, as a council officer would; its estimates show."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.goto(f"{app_url}/local_areas", wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="Local areas")).to_be_visible(
+                timeout=UI_TIMEOUT_MS
+            )
+            picker = live(page, "stSelectbox").filter(has_text="Local authority")
+            picker.click()
+            page.keyboard.type("Birmingham")
+            page.get_by_role("option", name="Birmingham (E08000025)").click()
+            expect(
+                page.get_by_role("heading", name=f"Birmingham, wave {DEMO_WAVES[-1]}")
+            ).to_be_visible(timeout=UI_TIMEOUT_MS)
+            expect(page.get_by_text("Region: West Midlands").first).to_be_visible()
+            expect(live(page, "stDataFrame").first).to_be_visible()
+            expect(page.get_by_text("What a model-based estimate is, and is not")).to_be_visible()
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(1000)
+            shot = tmp_path / "local_areas.png"
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 30_000

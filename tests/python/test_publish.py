@@ -73,6 +73,8 @@ def test_published_copy_has_the_warehouse_marts(warehouse: Path, published: Path
         "fct_mission_change_since_baseline",
         "fct_question_toplines",
         "fct_priorities",
+        "fct_local_mission_index",
+        "fct_local_model_fit",
         "dim_mission",
         "dim_wave",
         "dim_question",

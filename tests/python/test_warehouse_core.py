@@ -287,6 +287,8 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
                 "fct_mission_change_since_baseline",
                 "fct_priorities",
                 "fct_question_toplines",
+                "fct_local_mission_index",
+                "fct_local_model_fit",
                 "dim_wave",
             )
         }
@@ -330,7 +332,7 @@ def test_the_wave_scopes_the_models_as_a_dbt_var_or_from_lui(built_warehouse, tm
         result = run_dbt(arguments, warehouse=warehouse, wave=wave)
     assert result.returncode == 0, result.stdout
     compiled = warehouse.parent / "dbt" / "target" / "compiled" / "levelling_up_index"
-    sql = (compiled / "models" / "intermediate" / "int_cells.sql").read_text()
+    sql = (compiled / "models" / "intermediate" / "cells" / "int_cells.sql").read_text()
     if given == "none":
         assert "wave_id = '" not in sql
     else:

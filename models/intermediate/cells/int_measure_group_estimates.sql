@@ -16,16 +16,6 @@ cell_moments as (
 
 ),
 
-respondent_cells as (
-
-    select
-        wave_id,
-        respondent_id
-    from {{ ref('int_respondent_cells') }}
-    where {{ wave_predicate('wave_id') }}
-
-),
-
 weight_units as (
 
     select
@@ -40,9 +30,9 @@ wave_sizes as (
 
     select
         wave_id,
-        count(*) as wave_respondents
-    from respondent_cells
-    group by wave_id
+        respondents as wave_respondents
+    from {{ ref('int_wave_respondents') }}
+    where {{ wave_predicate('wave_id') }}
 
 ),
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lui import codebook
+from lui import codebook, contract
 from lui.demo import model as demo_model
 from lui.demo.answers import answer_chunk
 from lui.demo.sample import Sample, geography
@@ -77,12 +77,12 @@ def _population_sample(
     area = np.concatenate(areas)
     n = len(area)
     # age x sex from the population margins; "Other" at the panel's share
-    pop = np.array([demo_model.POPULATION_AGE_SEX[a] for a in codebook.AGE_BANDS]).T
+    pop = np.array([demo_model.POPULATION_AGE_SEX[a] for a in contract.AGE_BANDS]).T
     other = demo_model.SAMPLE_GENDER_SHARES["Other"]
     cells = np.append(pop.reshape(-1) / pop.sum() * (1 - other), other)
     cell = rng.choice(len(cells), size=n, p=cells / cells.sum())
-    n_age = len(codebook.AGE_BANDS)
-    gender = np.where(cell == 2 * n_age, codebook.GENDERS.index("Other"), cell // n_age)
+    n_age = len(contract.AGE_BANDS)
+    gender = np.where(cell == 2 * n_age, contract.GENDERS.index("Other"), cell // n_age)
     age = np.where(cell == 2 * n_age, rng.choice(n_age, size=n), cell % n_age)
     sample = Sample(
         area=area,

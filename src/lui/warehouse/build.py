@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import duckdb
 
 from lui import codebook
 from lui.errors import LuiError
@@ -17,9 +18,6 @@ from lui.landing import raw
 from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
 from lui.warehouse import publish
 from lui.warehouse.dbt import dbt_build
-
-if TYPE_CHECKING:
-    import duckdb
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:

@@ -4,8 +4,9 @@ dbt runs in a subprocess so that nothing in the calling process holds the wareho
 open afterwards. The subprocess never outlives its caller: it runs in a process group of
 its own, which is terminated when the caller stops waiting for it for any reason
 (an error, Ctrl-C, a SIGTERM that the CLI turns into an exception), and the kernel sends
-it SIGTERM if the caller dies without a word (SIGKILL: Linux `PR_SET_PDEATHSIG`). Each warehouse gets its own dbt target and log folders beside it, so
-builds of different warehouses (tests, benchmarks) never share compiled state.
+it SIGTERM if the caller dies without a word (SIGKILL: Linux `PR_SET_PDEATHSIG`). Each
+warehouse gets its own dbt target and log folders beside it, so builds of different
+warehouses (tests, benchmarks) never share compiled state.
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import duckdb
-
 from lui import codebook
-from lui.landing import raw
 from lui.errors import LuiError
+from lui.landing import raw
 from lui.paths import PROJECT_ROOT, warehouse_path
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")

@@ -1,0 +1,24 @@
+"""EBLUP of every local authority's mission index (docs/local_estimates.md).
+
+A dbt Python model, enabled on DuckDB only (dbt-spark's session method cannot run Python
+models): it reads the small table of sufficient statistics `int_local_model_cells`, fits
+the Battese-Harter-Fuller model per wave x mission by REML and writes one row per wave x
+local authority (all of the frame's 361) x mission. The statistics are in
+`lui.warehouse.local_model`; this file only moves the tables. Incremental per wave: on a
+wave's build only that wave is refitted.
+"""
+
+import os
+
+
+def model(dbt, session):
+    from lui.warehouse import local_model
+
+    dbt.config(materialized="incremental", unique_key="wave_id")
+    cells = dbt.ref("int_local_model_cells")
+    wave = dbt.config.get("build_wave") or os.environ.get("LUI_BUILD_WAVE", "")
+    if dbt.is_incremental and wave:
+        cells = cells.filter(f"wave_id = '{wave}'")
+    frame = dbt.ref("local_authority_frame").df()
+    regions = dbt.ref("local_authorities").df()[["la_code", "region"]]
+    return local_model.estimate_all(cells.df(), frame.merge(regions, on="la_code"))

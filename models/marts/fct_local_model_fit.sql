@@ -1,0 +1,75 @@
+{{ config(materialized='incremental', unique_key='wave_id') }}
+
+-- The small-area model's fit per wave x mission: its variance components, fixed effects
+-- and the sample it was fitted on (the rows of int_local_eblup repeat them per authority).
+with
+
+eblup as (
+
+    select * from {{ ref('int_local_eblup') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+missions as (
+
+    select
+        mission_id,
+        mission_name
+    from {{ ref('missions') }}
+
+),
+
+fits as (
+
+    select
+        wave_id,
+        mission_id,
+        fit_respondents,
+        areas_sampled,
+        sigma_u,
+        sigma_e,
+        fixed_effects
+    from eblup
+    group by
+        wave_id,
+        mission_id,
+        fit_respondents,
+        areas_sampled,
+        sigma_u,
+        sigma_e,
+        fixed_effects
+
+),
+
+final as (
+
+    select
+        fits.wave_id,
+        missions.mission_name,
+        fits.sigma_u,
+        fits.sigma_e,
+        fits.fixed_effects,
+        cast(fits.mission_id as integer) as mission_id,
+        cast(fits.fit_respondents as bigint) as respondents,
+        cast(fits.areas_sampled as integer) as areas_sampled,
+        fits.sigma_u * fits.sigma_u / (fits.sigma_u * fits.sigma_u + fits.sigma_e * fits.sigma_e)
+            as intraclass_correlation
+
+    from fits
+    inner join missions
+        on fits.mission_id = missions.mission_id
+
+)
+
+select
+    wave_id,
+    mission_id,
+    mission_name,
+    respondents,
+    areas_sampled,
+    sigma_u,
+    sigma_e,
+    intraclass_correlation,
+    fixed_effects
+from final

@@ -1,0 +1,118 @@
+"""Local areas: every local authority's 12 missions from the small-area model."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import data
+import ui
+
+marts = ui.require_marts()
+rules = data.thresholds(marts)
+st.title("Local areas")
+
+wave_ids = data.local_waves(marts)
+if not wave_ids:
+    st.info(
+        "This published copy has no local-authority estimates: publish a warehouse built "
+        "with them (`lui build`, then `lui publish`)."
+    )
+    st.stop()
+
+authorities = data.local_authorities(marts)
+names = dict(zip(authorities["la_code"], authorities["la_name"], strict=True))
+left, right = st.columns([2, 1])
+with left:
+    la_code = st.selectbox(
+        "Local authority (type to search)",
+        list(names),
+        format_func=lambda code: f"{names[code]} ({code})",
+        key="local_authority",
+    )
+with right:
+    wave_id = ui.wave_picker(wave_ids, "local_wave")
+ui.set_link(wave=wave_id)
+
+card = data.local_authority_index(marts, la_code, wave_id)
+first = card.iloc[0]
+st.subheader(f"{first.la_name}, wave {wave_id}")
+respondents = int(card["respondents"].max())
+st.caption(
+    ui.fieldwork_caption(data.waves(marts), [wave_id])
+    + f" Region: {first.region}. Respondents in this authority: {respondents:,} (the model's"
+    " estimate uses them and what the rest of the sample says about similar areas)."
+)
+table = card.assign(
+    model=card["model_estimate"].round(1),
+    low=card["ci_low"].round(1),
+    high=card["ci_high"].round(1),
+    region_index=card["region_index"].round(1),
+    uk_index=card["uk_index"].round(1),
+    direct=card["direct_estimate"].round(1),
+)[["mission_name", "model", "low", "high", "region_index", "uk_index", "direct", "respondents"]]
+st.dataframe(
+    table,
+    hide_index=True,
+    height="content",
+    key="local_card",
+    column_config={
+        "mission_name": "Mission",
+        "model": st.column_config.NumberColumn("Model estimate", format="%.1f"),
+        "low": st.column_config.NumberColumn(f"{rules.confidence_level} low", format="%.1f"),
+        "high": st.column_config.NumberColumn(f"{rules.confidence_level} high", format="%.1f"),
+        "region_index": st.column_config.NumberColumn(f"{first.region}", format="%.1f"),
+        "uk_index": st.column_config.NumberColumn("UK", format="%.1f"),
+        "direct": st.column_config.NumberColumn("Direct estimate", format="%.1f"),
+        "respondents": st.column_config.NumberColumn("Base (n)", format="localized"),
+    },
+)
+ui.download_csv(card, f"local-{la_code}-{wave_id}.csv", key="local_card_csv")
+
+st.subheader("All authorities on one mission")
+missions = data.missions(marts)
+mission_names = dict(zip(missions["mission_id"], missions["mission_name"], strict=True))
+mission_id = st.selectbox(
+    "Mission", list(mission_names), format_func=mission_names.get, key="local_mission"
+)
+ranking = data.local_ranking(marts, mission_id, wave_id)
+st.dataframe(
+    ranking.round(
+        {"model_estimate": 1, "ci_low": 1, "ci_high": 1, "model_rmse": 1, "direct_estimate": 1}
+    ),
+    hide_index=True,
+    key="local_ranking",
+    column_config={
+        "rank": "Rank",
+        "la_code": "Code",
+        "la_name": "Local authority",
+        "region": "Region",
+        "nation": "Nation",
+        "model_estimate": st.column_config.NumberColumn("Model estimate", format="%.1f"),
+        "ci_low": st.column_config.NumberColumn(f"{rules.confidence_level} low", format="%.1f"),
+        "ci_high": st.column_config.NumberColumn(f"{rules.confidence_level} high", format="%.1f"),
+        "model_rmse": st.column_config.NumberColumn("Root MSE", format="%.1f"),
+        "direct_estimate": st.column_config.NumberColumn("Direct estimate", format="%.1f"),
+        "respondents": st.column_config.NumberColumn("Base (n)", format="localized"),
+    },
+)
+ui.download_csv(
+    ranking, f"local-ranking-mission{mission_id}-{wave_id}.csv", key="local_ranking_csv"
+)
+
+st.markdown(
+    f"""
+**What a model-based estimate is, and is not.** A wave has about a dozen respondents in a
+typical local authority: too few for the authority's own average (the *direct estimate*)
+to mean much. The *model estimate* combines the authority's respondents with what the
+whole sample says about areas like it (its region, and the deprivation and urban/rural mix
+of its population), leaning on its own respondents the more of them there are. An
+authority with no respondents gets the estimate for areas like it, with a wider interval.
+
+It is an estimate under a statistical model, not a measurement: the
+{rules.confidence_level} interval is the model's (estimate +/- {rules.z_critical:g} root
+mean squared error), it assumes the model holds, and it cannot see what makes an authority
+different from areas like it beyond what its own respondents show. Rankings of authorities
+whose intervals overlap are not meaningful. The model uses area characteristics only (no
+age or sex by authority is available). Details: docs/local_estimates.md.
+"""
+)
