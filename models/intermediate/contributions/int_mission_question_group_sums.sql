@@ -81,11 +81,11 @@ cell_sums as (
         mission_answers.question_code,
         respondent_cells.cell_id,
         count(*) as answered_respondents,
-        {{ exact_sum(
+        {{ fine_exact_sum(
             'respondent_cells.survey_weight * cast(mission_answers.question_weight as double)'
             ~ ' / cast(mission_answers.answered_weight as double)'
         ) }} as sum_wr,
-        {{ exact_sum(
+        {{ fine_exact_sum(
             'respondent_cells.survey_weight * cast(mission_answers.question_weight as double)'
             ~ ' * cast(mission_answers.mission_points as double)'
             ~ ' / cast(mission_answers.answered_weight as double)'
