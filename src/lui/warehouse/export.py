@@ -26,9 +26,7 @@ def export(out: Path, file_format: str = "parquet", marts: Path | None = None) -
         raise LuiError(f"unknown format {file_format!r}: choose one of {', '.join(FORMATS)}")
     published = (marts or marts_path()).resolve()
     if not published.exists():
-        raise LuiError(
-            f"no published marts at {published}: run `lui build` (or `make demo`) first"
-        )
+        raise LuiError(f"no published marts at {published}: run `lui build` (or `make demo`) first")
     if out.exists() and not out.is_dir():
         raise LuiError(f"--out {out} is a file, not a directory")
     try:
