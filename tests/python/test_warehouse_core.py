@@ -227,6 +227,43 @@ def test_trend_break_marks_the_questionnaire_change(mart):
     assert len(broken) == len(mart[(mart.wave_id == "2023-02") & (mart.mission_id == 4)])
 
 
+def test_question_contributions_match_python(built_warehouse, raw_tables):
+    """Homes (mission 10), every region, 2022-08: each question's weight share and mean
+    points from the answers, written out in pandas (docs/what_moved.md)."""
+    respondents, responses = raw_tables
+    lookup = pandas_index.points_table().merge(pandas_index.mission_weights(), on="question_code")
+    lookup = lookup[lookup.mission_id == 10]
+    answers = responses[responses.wave_id == "2022-08"].merge(
+        lookup, on=["question_code", "response_code"]
+    )
+    answers["r"] = answers.question_weight / answers.groupby(
+        "respondent_id"
+    ).question_weight.transform("sum")
+    answers["p"] = answers.points * answers.direction
+    answers = answers.merge(_people(respondents), on=["wave_id", "respondent_id"])
+    answers["wr"], answers["wrp"] = (
+        answers.weight * answers.r,
+        answers.weight * answers.r * answers.p,
+    )
+    mart = read_table(built_warehouse, "marts.fct_mission_question_contributions")
+    mart = mart[
+        (mart.wave_id == "2022-08") & (mart.mission_id == 10) & (mart.breakdown == "region")
+    ]
+    assert not mart.empty
+    for (region, question), part in answers.groupby(["region", "question_code"]):
+        [row] = mart[(mart.group_label == region) & (mart.question_code == question)].itertuples()
+        assert row.answered_respondents == len(part)
+        if row.suppressed:
+            assert pd.isna(row.mean_points) and pd.isna(row.contribution_to_index)
+            continue
+        total_weight = (
+            answers[answers.region == region].drop_duplicates("respondent_id").weight.sum()
+        )
+        assert row.weight_share == pytest.approx(part.wr.sum() / total_weight, abs=1e-9)
+        assert row.mean_points == pytest.approx(part.wrp.sum() / part.wr.sum(), abs=1e-9)
+        assert row.contribution_to_index == pytest.approx(part.wrp.sum() / total_weight, abs=1e-9)
+
+
 def test_toplines_are_weighted_shares_of_each_question(built_warehouse, raw_tables):
     respondents, responses = raw_tables
     toplines = read_table(built_warehouse, "marts.fct_question_toplines")
