@@ -16,17 +16,21 @@ group_sums as (
 
 ),
 
--- the group's sum of weights on the mission, as the index divides by it (exact sum)
+-- the group's sum of scaled weights on the mission, the index's denominator: its weighted
+-- base brought back to the wave's weight unit (a power of two, so exactly)
 mission_bases as (
 
     select
-        wave_id,
-        breakdown,
-        group_label,
-        cast(measure_code as integer) as mission_id,
-        weighted_base
-    from {{ ref('int_measure_group_estimates') }}
-    where measure_type = 'mission'
+        estimates.wave_id,
+        estimates.breakdown,
+        estimates.group_label,
+        cast(estimates.measure_code as integer) as mission_id,
+        estimates.weighted_base / weight_units.weight_unit as sum_w
+
+    from {{ ref('int_measure_group_estimates') }} as estimates
+    inner join {{ ref('int_wave_weight_units') }} as weight_units
+        on estimates.wave_id = weight_units.wave_id
+    where estimates.measure_type = 'mission'
 
 ),
 
@@ -81,7 +85,7 @@ shares as (
         group_sums.mission_id,
         group_sums.question_code,
         group_sums.answered_respondents,
-        cast(group_sums.sum_wr as double) / mission_bases.weighted_base as weight_share,
+        cast(group_sums.sum_wr as double) / mission_bases.sum_w as weight_share,
         cast(group_sums.sum_wrp as double) / nullif(cast(group_sums.sum_wr as double), 0) as mean_points
 
     from group_sums

@@ -5,7 +5,8 @@
 -- answer to question q and r_iq = the question's weight / the weights of the mission's
 -- questions they answered (0 for a question they did not answer). So a group's index,
 -- sum_i w_i score_i / sum_i w_i, is exactly sum_q (sum_i w_i r_iq p_iq) / sum_i w_i: the
--- two sums below, per question, decompose it (fct_mission_question_contributions).
+-- two sums below, per question, decompose it (fct_mission_question_contributions). The
+-- weights are the wave's scaled weights (int_wave_weight_units), as in the index's sums.
 with
 
 responses as (
@@ -37,7 +38,7 @@ respondent_cells as (
     select
         wave_id,
         respondent_id,
-        survey_weight,
+        scaled_weight,
         cell_id
     from {{ ref('int_respondent_cells') }}
     where {{ wave_predicate('wave_id') }}
@@ -82,11 +83,11 @@ cell_sums as (
         respondent_cells.cell_id,
         count(*) as answered_respondents,
         {{ fine_exact_sum(
-            'respondent_cells.survey_weight * cast(mission_answers.question_weight as double)'
+            'respondent_cells.scaled_weight * cast(mission_answers.question_weight as double)'
             ~ ' / cast(mission_answers.answered_weight as double)'
         ) }} as sum_wr,
         {{ fine_exact_sum(
-            'respondent_cells.survey_weight * cast(mission_answers.question_weight as double)'
+            'respondent_cells.scaled_weight * cast(mission_answers.question_weight as double)'
             ~ ' * cast(mission_answers.mission_points as double)'
             ~ ' / cast(mission_answers.answered_weight as double)'
         ) }} as sum_wrp
