@@ -13,9 +13,10 @@ from pathlib import Path
 
 import duckdb
 
-from lui.errors import LuiError
+from lui.errors import LuiError, as_lui_error
+from lui.landing.raw import quote_identifier
 from lui.paths import marts_path
-from lui.warehouse.publish import SCHEMA, _quote, _sql_string
+from lui.warehouse.publish import SCHEMA, _sql_string
 
 FORMATS = ("parquet",)
 
@@ -32,9 +33,7 @@ def export(out: Path, file_format: str = "parquet", marts: Path | None = None) -
     try:
         con = duckdb.connect(str(published), read_only=True)
     except duckdb.Error as error:
-        raise LuiError(
-            f"cannot read the published marts {published}: {str(error).splitlines()[0]}"
-        ) from error
+        raise as_lui_error(error, f"cannot read the published marts {published}") from error
     with con:
         tables = [
             name
@@ -50,7 +49,7 @@ def export(out: Path, file_format: str = "parquet", marts: Path | None = None) -
         for table in tables:
             target = out.resolve() / f"{table}.{file_format}"
             con.execute(
-                f"copy {SCHEMA}.{_quote(table)} to {_sql_string(str(target))} "
+                f"copy {SCHEMA}.{quote_identifier(table)} to {_sql_string(str(target))} "
                 f"(format {file_format})"
             )
             written.append(target)
