@@ -16,7 +16,7 @@ responses as (
         respondent_id,
         question_code,
         response_code
-    from {{ ref('stg_raw__responses') }}
+    from {{ ref('int_responses__asked') }}
     where {{ wave_predicate('wave_id') }}
 
 ),
