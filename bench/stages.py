@@ -97,8 +97,12 @@ def publish(warehouse: str, marts: str) -> dict:
 
 
 def _mart(warehouse: str, wave: str) -> pd.DataFrame:
+    """The wave's index rows of the single breakdowns (the baselines compute no crosses)."""
+    from lui import contract
+
     with duckdb.connect(warehouse, read_only=True) as con:
-        return con.execute("select * from marts.fct_mission_index where wave_id = ?", [wave]).df()
+        index = con.execute("select * from marts.fct_mission_index where wave_id = ?", [wave]).df()
+    return index[~index.breakdown.isin(contract.CROSS_BREAKDOWN_NAMES)]
 
 
 def _agreement(computed: pd.DataFrame, warehouse: str, wave: str) -> dict:

@@ -30,3 +30,12 @@
 {% macro power_of_two_at_least(expression) -%}
     power(2.0, ceil(log2({{ expression }})))
 {%- endmacro %}
+
+{#- An exact sum of terms rounded to 1e-12 (decimal(18, 12); a term must stay below 1e6).
+    For the per-question parts of respondents' mission scores
+    (int_mission_question_group_sums): a score adds up to 14 of them where the index sums
+    one term a respondent, so they are rounded 1000 times finer to add up to the index
+    to well within 1e-9. Portable SQL. -#}
+{% macro fine_exact_sum(expression) -%}
+    sum(cast({{ expression }} as decimal(18, 12)))
+{%- endmacro %}

@@ -21,8 +21,8 @@ import streamlit as st
 from lui import contract
 from lui.paths import marts_path
 
-BREAKDOWN_ORDER: tuple[str, ...] = ("all", *contract.BREAKDOWNS)
-BREAKDOWN_LABELS: dict[str, str] = {
+BREAKDOWN_ORDER: tuple[str, ...] = contract.REPORTED_BREAKDOWNS
+_SINGLE_LABELS: dict[str, str] = {
     "all": "All UK",
     "nation": "Nation",
     "region": "Region",
@@ -31,6 +31,16 @@ BREAKDOWN_LABELS: dict[str, str] = {
     "urban_rural": "Urban / rural",
     "age_band": "Age band",
     "gender": "Gender",
+}
+_SHORT_LABELS: dict[str, str] = {"imd_quintile": "Deprivation quintile"}
+BREAKDOWN_LABELS: dict[str, str] = {
+    **_SINGLE_LABELS,
+    **{
+        contract.cross_breakdown_name(pair): " x ".join(
+            _SHORT_LABELS.get(part, _SINGLE_LABELS[part]) for part in pair
+        )
+        for pair in contract.CROSS_BREAKDOWNS
+    },
 }
 UK = "UK"
 

@@ -10,6 +10,7 @@ mission_index as (
         breakdown,
         group_label,
         mission_id,
+        mission_name,
         index_score,
         standard_error
     from {{ ref('fct_mission_index') }}
@@ -86,6 +87,7 @@ with_baseline as (
         numbered.breakdown,
         numbered.group_label,
         numbered.mission_id,
+        numbered.mission_name,
         numbered.index_score,
         numbered.standard_error,
         baselines.baseline_wave_id,
@@ -114,6 +116,7 @@ final as (
         with_baseline.breakdown,
         with_baseline.group_label,
         with_baseline.mission_id,
+        with_baseline.mission_name,
         with_baseline.baseline_wave_id,
         with_baseline.index_score,
         with_baseline.baseline_index_score,
@@ -124,10 +127,10 @@ final as (
         end as change_vs_baseline,
         case
             when with_baseline.wave_id <> with_baseline.baseline_wave_id
-                then abs({{ z_of_difference(
+                then {{ change_significant(
                     'with_baseline.index_score', 'with_baseline.standard_error',
                     'with_baseline.baseline_index_score', 'with_baseline.baseline_standard_error'
-                ) }}) > {{ var('z_critical') }}
+                ) }}
         end as change_vs_baseline_significant,
         coalesce(current_breaks.breaks_to_date, 0)
         > coalesce(baseline_breaks.breaks_to_date, 0) as break_since_baseline

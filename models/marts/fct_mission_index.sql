@@ -46,16 +46,7 @@ waves_in_scope as (
     -- wave depends on it
     select waves.wave_id
     from waves
-    where
-        {%- if is_incremental() and build_wave() is not none %}
-            waves.wave_id = '{{ build_wave() }}'
-            or waves.wave_id = (
-                select min(later.wave_id) from waves as later
-                where later.wave_id > '{{ build_wave() }}'
-            )
-        {%- else %}
-            true
-        {%- endif %}
+    where {{ wave_and_next_in_scope('waves') }}
 
 ),
 
@@ -93,11 +84,7 @@ published as (
         suppressed,
         case when not suppressed then estimate end as index_score,
         case when not suppressed then standard_error end as standard_error,
-        case
-            when suppressed then null
-            when z_vs_rest > {{ var('z_critical') }} then 'above'
-            when z_vs_rest < -{{ var('z_critical') }} then 'below'
-        end as vs_rest
+        {{ vs_rest_flag('z_vs_rest', 'suppressed') }} as vs_rest
 
     from flagged
 
@@ -133,18 +120,18 @@ final as (
         missions.mission_name,
         with_previous.index_score,
         with_previous.unweighted_base,
-        with_previous.weighted_base,
-        with_previous.effective_base,
+        {{ published_base('with_previous.weighted_base') }} as weighted_base,
+        {{ published_base('with_previous.effective_base') }} as effective_base,
         with_previous.standard_error,
         with_previous.index_score - {{ var('z_critical') }} * with_previous.standard_error as ci_low,
         with_previous.index_score + {{ var('z_critical') }} * with_previous.standard_error as ci_high,
         with_previous.vs_rest,
         with_previous.previous_wave_id,
         with_previous.index_score - with_previous.previous_index_score as change_vs_previous,
-        abs({{ z_of_difference(
+        {{ change_significant(
             'with_previous.index_score', 'with_previous.standard_error',
             'with_previous.previous_index_score', 'with_previous.previous_standard_error'
-        ) }}) > {{ var('z_critical') }} as change_significant,
+        ) }} as change_significant,
         coalesce(trend_breaks.trend_break, false) as trend_break,
         with_previous.low_base,
         with_previous.suppressed

@@ -18,6 +18,7 @@ priorities as (
 
     select
         question_code,
+        question_text,
         short_label,
         display_order
     from {{ ref('questions') }}
@@ -33,6 +34,7 @@ flagged as (
         estimates.group_label,
         estimates.measure_code as priority_code,
         priorities.short_label as priority_label,
+        priorities.question_text,
         priorities.display_order,
         estimates.unweighted_base,
         estimates.weighted_base,
@@ -58,10 +60,11 @@ final as (
         group_label,
         priority_code,
         priority_label,
+        question_text,
         case when not suppressed then estimate end as pct_chosen,
         unweighted_base,
-        weighted_base,
-        effective_base,
+        {{ published_base('weighted_base') }} as weighted_base,
+        {{ published_base('effective_base') }} as effective_base,
         case when not suppressed then standard_error end as standard_error,
         case when not suppressed then rest_estimate end as rest_pct_chosen,
         case

@@ -2,9 +2,11 @@
 
 -- Weighted % giving each answer to every question, per wave x breakdown x group. The
 -- base of a question is everyone in the group who gave it any answer (don't know and
--- prefer not to say included); skipped and unasked questions are outside it. Counts are
--- sums of scaled weights (int_wave_weight_units); the weighted counts and bases are scaled
--- back to the weights as delivered, and the percentages are free of that scale.
+-- prefer not to say included); skipped and unasked questions are outside it. Every
+-- answer of the question's scale has a row for every group with a base, 0 where nobody
+-- in the group gave it. Counts are sums of scaled weights (int_wave_weight_units); the
+-- weighted counts and bases are scaled back to the weights as delivered, and the
+-- percentages are free of that scale.
 with
 
 answer_counts as (
@@ -35,6 +37,7 @@ questions as (
 
     select
         question_code,
+        question_text,
         scale_id
     from {{ ref('questions') }}
 
@@ -80,59 +83,91 @@ group_counts as (
 
 ),
 
-with_bases as (
+question_bases as (
 
     select
-        *,
-        cast(sum(unweighted_count) over (
-            partition by wave_id, breakdown, group_label, question_code
-        ) as bigint) as unweighted_base,
-        sum(weighted_count) over (
-            partition by wave_id, breakdown, group_label, question_code
-        ) as weighted_base
+        wave_id,
+        breakdown,
+        group_label,
+        question_code,
+        cast(sum(unweighted_count) as bigint) as unweighted_base,
+        sum(weighted_count) as weighted_base
 
     from group_counts
+    group by wave_id, breakdown, group_label, question_code
+
+),
+
+-- every answer of the question's scale for every group with a base, given or not
+answer_grid as (
+
+    select
+        question_bases.wave_id,
+        question_bases.breakdown,
+        question_bases.group_label,
+        question_bases.question_code,
+        questions.question_text,
+        scale_points.response_code,
+        scale_points.response_label,
+        scale_points.answer_kind,
+        question_bases.unweighted_base,
+        question_bases.weighted_base
+
+    from question_bases
+    inner join questions
+        on question_bases.question_code = questions.question_code
+    inner join scale_points
+        on questions.scale_id = scale_points.scale_id
+
+),
+
+completed as (
+
+    select
+        answer_grid.*,
+        weight_units.weight_unit,
+        coalesce(group_counts.unweighted_count, 0) as unweighted_count,
+        coalesce(group_counts.weighted_count, 0) as weighted_count,
+        answer_grid.unweighted_base < {{ var('suppression_threshold') }} as suppressed
+
+    from answer_grid
+    inner join weight_units
+        on answer_grid.wave_id = weight_units.wave_id
+    left join group_counts
+        on
+            answer_grid.wave_id = group_counts.wave_id
+            and answer_grid.breakdown = group_counts.breakdown
+            and answer_grid.group_label = group_counts.group_label
+            and answer_grid.question_code = group_counts.question_code
+            and answer_grid.response_code = group_counts.response_code
 
 ),
 
 final as (
 
     select
-        with_bases.wave_id,
-        with_bases.breakdown,
-        with_bases.group_label,
-        with_bases.question_code,
-        with_bases.response_code,
-        scale_points.response_label,
-        scale_points.answer_kind,
+        wave_id,
+        breakdown,
+        group_label,
+        question_code,
+        question_text,
+        response_code,
+        response_label,
+        answer_kind,
+        case when not suppressed then unweighted_count end as unweighted_count,
         case
-            when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
-                then with_bases.unweighted_count
-        end as unweighted_count,
-        case
-            when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
-                then cast(with_bases.weighted_count as double) * weight_units.weight_unit
+            when not suppressed then {{ published_base('cast(weighted_count as double) * weight_unit') }}
         end as weighted_count,
         case
-            when with_bases.unweighted_base >= {{ var('suppression_threshold') }}
-                then
-                    100.0 * cast(with_bases.weighted_count as double)
-                    / cast(with_bases.weighted_base as double)
+            when not suppressed
+                then 100.0 * cast(weighted_count as double) / cast(weighted_base as double)
         end as weighted_pct,
-        with_bases.unweighted_base,
-        cast(with_bases.weighted_base as double) * weight_units.weight_unit as weighted_base,
-        with_bases.unweighted_base < {{ var('low_base_threshold') }} as low_base,
-        with_bases.unweighted_base < {{ var('suppression_threshold') }} as suppressed
+        unweighted_base,
+        {{ published_base('cast(weighted_base as double) * weight_unit') }} as weighted_base,
+        unweighted_base < {{ var('low_base_threshold') }} as low_base,
+        suppressed
 
-    from with_bases
-    inner join weight_units
-        on with_bases.wave_id = weight_units.wave_id
-    inner join questions
-        on with_bases.question_code = questions.question_code
-    inner join scale_points
-        on
-            questions.scale_id = scale_points.scale_id
-            and with_bases.response_code = scale_points.response_code
+    from completed
 
 )
 

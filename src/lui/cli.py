@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "land": ("lui.landing.land", "validate a wave file and land it in the warehouse's raw schema"),
     "build": ("lui.warehouse.build", "run dbt build for one wave (or all) and publish the marts"),
     "publish": ("lui.warehouse.publish", "copy the marts to the published read-only file"),
+    "export": ("lui.warehouse.export", "write every published mart as Parquet (R, Python, BI)"),
     "app": ("lui.app", "serve the Streamlit app on the published marts"),
     "demo": ("lui.demo.run", "generate, land, build and publish the four demo waves"),
 }

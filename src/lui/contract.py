@@ -138,3 +138,20 @@ def thresholds() -> Thresholds:
 
 BREAKDOWNS: tuple[str, ...] = tuple(dbt_vars()["breakdowns"])
 """The breakdowns reported beside the UK total ('all'), in the report's order."""
+
+CROSS_BREAKDOWNS: tuple[tuple[str, str], ...] = tuple(
+    (first, second) for first, second in dbt_vars().get("cross_breakdowns") or ()
+)
+"""Pairs of breakdowns reported as one (var cross_breakdowns), e.g. region x imd_quintile."""
+CROSS_SEPARATOR = " | "
+"""Between the two groups of a cross-breakdown's group_label: 'North East | 1'."""
+
+
+def cross_breakdown_name(pair: tuple[str, str]) -> str:
+    """A cross-breakdown's name, as dbt's breakdown_rollup names it: region_x_imd_quintile."""
+    return f"{pair[0]}_x_{pair[1]}"
+
+
+CROSS_BREAKDOWN_NAMES: tuple[str, ...] = tuple(map(cross_breakdown_name, CROSS_BREAKDOWNS))
+REPORTED_BREAKDOWNS: tuple[str, ...] = ("all", *BREAKDOWNS, *CROSS_BREAKDOWN_NAMES)
+"""Every value of a mart's breakdown column, in the order the app offers them."""

@@ -1,6 +1,6 @@
-{#- Rows whose breakdown is neither 'all' nor one of var('breakdowns') (dbt_project.yml, the
-    one home of the breakdowns; lui.contract.BREAKDOWNS reads it). Nulls pass: pair with
-    not_null. -#}
+{#- Rows whose breakdown is neither 'all' nor one of var('breakdowns') nor a cross-breakdown
+    of var('cross_breakdowns') (dbt_project.yml, the one home of the breakdowns;
+    lui.contract reads it). Nulls pass: pair with not_null. -#}
 {% test reported_breakdown(model, column_name) %}
 
 select {{ column_name }} as breakdown
@@ -10,6 +10,7 @@ where
     and {{ column_name }} not in (
         'all'
         {%- for breakdown in var('breakdowns') %}, '{{ breakdown }}'{% endfor %}
+        {%- for pair in var('cross_breakdowns') %}, '{{ cross_breakdown_name(pair) }}'{% endfor %}
     )
 
 {% endtest %}

@@ -21,7 +21,7 @@ from handmade import land, make_wave
 from lui import app, cli
 
 LUI = Path(sys.executable).with_name("lui")
-COMMANDS = ["generate", "land", "build", "publish", "app", "demo"]
+COMMANDS = ["generate", "land", "build", "publish", "export", "app", "demo"]
 
 
 @pytest.fixture

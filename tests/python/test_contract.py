@@ -123,6 +123,20 @@ def test_the_breakdowns_are_the_dbt_var_and_columns_of_the_enriched_respondents(
     assert ["wave_id", *contract.BREAKDOWNS] in grains
 
 
+def test_the_cross_breakdowns_are_pairs_of_breakdowns_named_as_dbt_names_them():
+    pairs = _yaml("dbt_project.yml")["vars"]["cross_breakdowns"]
+    assert [list(pair) for pair in contract.CROSS_BREAKDOWNS] == pairs
+    assert all(len(pair) == 2 and set(pair) <= set(contract.BREAKDOWNS) for pair in pairs)
+    assert contract.CROSS_BREAKDOWN_NAMES == (
+        "region_x_imd_quintile",
+        "nation_x_age_band",
+        "urban_rural_x_imd_quintile",
+    )
+    macro = (PROJECT_ROOT / "macros" / "breakdown_rollup.sql").read_text()
+    assert "{{ pair[0] }}_x_{{ pair[1] }}" in macro and "' | '" in macro
+    assert contract.CROSS_SEPARATOR == " | "
+
+
 def test_the_app_has_a_label_for_every_breakdown():
     import sys
 
@@ -131,8 +145,10 @@ def test_the_app_has_a_label_for_every_breakdown():
         import data
     finally:
         sys.path.remove(str(PROJECT_ROOT / "streamlit_app"))
-    assert ("all", *contract.BREAKDOWNS) == data.BREAKDOWN_ORDER
+    assert contract.REPORTED_BREAKDOWNS == data.BREAKDOWN_ORDER
+    assert ("all", *contract.BREAKDOWNS) == data.BREAKDOWN_ORDER[: len(contract.BREAKDOWNS) + 1]
     assert set(data.BREAKDOWN_LABELS) == set(data.BREAKDOWN_ORDER)
+    assert data.BREAKDOWN_LABELS["region_x_imd_quintile"] == "Region x Deprivation quintile"
 
 
 def test_the_thresholds_are_the_dbt_vars():

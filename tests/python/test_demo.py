@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,11 +20,16 @@ import pytest
 
 from lui.demo import model as demo_model
 from lui.demo import run as demo
+from lui.paths import PROJECT_ROOT
 from lui.warehouse.dbt import run_dbt
 
 pytestmark = pytest.mark.slow
 
 LUI = Path(sys.executable).with_name("lui")
+DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
+# the documents whose ```sql examples must run as written on the demo marts
+DOCUMENTS_WITH_SQL = ("README.md", "docs/what_moved.md")
+SOUTHERN_REGIONS = ("London", "South East", "South West", "East of England")
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,63 @@ def test_demo_prints_the_latest_uk_scores_from_the_published_marts(demo_run: Dem
         for value in (score, low, high):
             assert f"{value:.1f}" in line
         assert f"{change:+.1f}" in line
+
+
+def _sql_examples(document: str) -> list[str]:
+    text = (PROJECT_ROOT / document).read_text()
+    return re.findall(r"^```sql\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+
+
+@pytest.mark.parametrize("document", DOCUMENTS_WITH_SQL)
+def test_the_sql_examples_run_on_the_demo_marts(demo_run: DemoRun, document: str) -> None:
+    examples = _sql_examples(document)
+    assert len(examples) >= 2
+    for sql in examples:
+        assert query(demo_run.marts, sql), f"{document}: no rows from\n{sql}"
+
+
+def test_the_duckdb_cli_of_the_readme_reads_the_published_marts(demo_run: DemoRun) -> None:
+    [first, *_] = _sql_examples("README.md")
+    for sql in (first, "select * from marts.dim_wave"):
+        done = subprocess.run(
+            [str(DUCKDB_CLI), "-readonly", str(demo_run.marts), "-csv", "-c", sql],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        header, *rows = done.stdout.strip().splitlines()
+        assert rows and "," in header
+    assert (
+        "Pride in place"
+        in subprocess.run(
+            [str(DUCKDB_CLI), "-readonly", str(demo_run.marts), "-c", first],
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+
+
+def test_affordability_drags_the_southern_regions_homes_index(demo_run: DemoRun) -> None:
+    """The report's homes example: strong negative answers on housing affordability pull
+    the score down in the four southern regions, less so in the North and Midlands."""
+    rows = query(
+        demo_run.marts,
+        """
+        select group_label, question_code, contribution_to_index
+        from marts.fct_mission_question_contributions
+        where mission_id = 10 and breakdown = 'region' and wave_id = '2022-02'
+        """,
+    )
+    by_region: dict[str, dict[str, float]] = {}
+    for region, question, contribution in rows:
+        by_region.setdefault(region, {})[question] = contribution
+    affordability = {r: c["housing_affordability_sat"] for r, c in by_region.items()}
+    south = [affordability[r] for r in SOUTHERN_REGIONS]
+    north_and_midlands = [affordability[r] for r in demo_model.NORTH_AND_MIDLANDS]
+    assert max(south) < min(north_and_midlands)
+    for region in SOUTHERN_REGIONS:
+        contributions = by_region[region]
+        assert min(contributions, key=contributions.get) == "housing_affordability_sat"
 
 
 def test_dbt_docs_generate_works_on_the_built_warehouse(demo_run: DemoRun) -> None:

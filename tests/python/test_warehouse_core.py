@@ -13,7 +13,7 @@ from conftest import HANDMADE_RESPONDENTS, HANDMADE_WAVES
 from handmade import land, make_wave, read_table
 from project_copy import copy_project
 
-from lui import codebook
+from lui import codebook, contract
 from lui.demo import pandas_index
 from lui.errors import LuiError
 from lui.warehouse.dbt import dbt_build, run_dbt
@@ -21,7 +21,8 @@ from lui.warehouse.dbt import dbt_build, run_dbt
 pytestmark = pytest.mark.slow
 
 KEYS = ["wave_id", "breakdown", "group_label", "mission_id"]
-BREAKDOWNS = ("all", *pandas_index.BREAKDOWNS)
+CROSS = dict(zip(contract.CROSS_BREAKDOWN_NAMES, contract.CROSS_BREAKDOWNS, strict=True))
+BREAKDOWNS = ("all", *pandas_index.BREAKDOWNS, *CROSS)
 Z = 1.96
 
 
@@ -43,7 +44,7 @@ def expected(raw_tables: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
     """Index, bases and SE per group from pandas, plus the rest of the sample's."""
     respondents, responses = raw_tables
     scores = pandas_index.respondent_scores(responses)
-    frame = scores.merge(pandas_index.with_geography(respondents), on=["wave_id", "respondent_id"])
+    frame = scores.merge(_people(respondents), on=["wave_id", "respondent_id"])
     wave_sizes = respondents.groupby("wave_id").size()
     rows = []
     for breakdown in BREAKDOWNS:
@@ -63,6 +64,14 @@ def expected(raw_tables: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _people(respondents: pd.DataFrame) -> pd.DataFrame:
+    """Respondents with geography and a column per cross-breakdown ('North East | 1')."""
+    people = pandas_index.with_geography(respondents)
+    for name, (first, second) in CROSS.items():
+        people[name] = people[first] + contract.CROSS_SEPARATOR + people[second]
+    return people
 
 
 def _stats(part: pd.DataFrame, wave_n: int) -> dict[str, float]:
@@ -88,9 +97,16 @@ def _stats(part: pd.DataFrame, wave_n: int) -> dict[str, float]:
     }
 
 
+def _assert_published_base(published: pd.Series, exact: pd.Series) -> None:
+    """A weighted or effective base is published rounded to 2 places (var base_decimals)."""
+    assert ((published - exact).abs() <= 0.005 + 1e-9).all()
+    hundredths = published * 100
+    assert ((hundredths - hundredths.round()).abs() < 1e-6).all()
+
+
 def test_every_wave_breakdown_group_and_mission_is_present(mart, raw_tables):
     respondents, _ = raw_tables
-    people = pandas_index.with_geography(respondents)
+    people = _people(respondents)
     for breakdown in BREAKDOWNS:
         for wave_id in HANDMADE_WAVES:
             groups = set(people.loc[people.wave_id == wave_id, breakdown])
@@ -111,8 +127,8 @@ def test_index_bases_and_standard_errors_match_python(mart, expected):
     merged = mart.merge(expected, on=KEYS, validate="one_to_one")
     assert len(merged) == len(mart) == len(expected)
     assert (merged.unweighted_base == merged.n).all()
-    np.testing.assert_allclose(merged.weighted_base, merged.sw, rtol=1e-12)
-    np.testing.assert_allclose(merged.effective_base, merged.eff, rtol=1e-9)
+    _assert_published_base(merged.weighted_base, merged.sw)
+    _assert_published_base(merged.effective_base, merged.eff)
     shown = merged[~merged.suppressed]
     np.testing.assert_allclose(shown.index_score, shown.m, atol=1e-9)
     np.testing.assert_allclose(shown.standard_error, shown.se, atol=1e-9)
@@ -209,6 +225,43 @@ def test_trend_break_marks_the_questionnaire_change(mart):
     assert set(broken.wave_id) == {"2023-02"}
     assert set(broken.mission_id) == {4}, "only the internet mission's questions changed"
     assert len(broken) == len(mart[(mart.wave_id == "2023-02") & (mart.mission_id == 4)])
+
+
+def test_question_contributions_match_python(built_warehouse, raw_tables):
+    """Homes (mission 10), every region, 2022-08: each question's weight share and mean
+    points from the answers, written out in pandas (docs/what_moved.md)."""
+    respondents, responses = raw_tables
+    lookup = pandas_index.points_table().merge(pandas_index.mission_weights(), on="question_code")
+    lookup = lookup[lookup.mission_id == 10]
+    answers = responses[responses.wave_id == "2022-08"].merge(
+        lookup, on=["question_code", "response_code"]
+    )
+    answers["r"] = answers.question_weight / answers.groupby(
+        "respondent_id"
+    ).question_weight.transform("sum")
+    answers["p"] = answers.points * answers.direction
+    answers = answers.merge(_people(respondents), on=["wave_id", "respondent_id"])
+    answers["wr"], answers["wrp"] = (
+        answers.weight * answers.r,
+        answers.weight * answers.r * answers.p,
+    )
+    mart = read_table(built_warehouse, "marts.fct_mission_question_contributions")
+    mart = mart[
+        (mart.wave_id == "2022-08") & (mart.mission_id == 10) & (mart.breakdown == "region")
+    ]
+    assert not mart.empty
+    for (region, question), part in answers.groupby(["region", "question_code"]):
+        [row] = mart[(mart.group_label == region) & (mart.question_code == question)].itertuples()
+        assert row.answered_respondents == len(part)
+        if row.suppressed:
+            assert pd.isna(row.mean_points) and pd.isna(row.contribution_to_index)
+            continue
+        total_weight = (
+            answers[answers.region == region].drop_duplicates("respondent_id").weight.sum()
+        )
+        assert row.weight_share == pytest.approx(part.wr.sum() / total_weight, abs=1e-9)
+        assert row.mean_points == pytest.approx(part.wrp.sum() / part.wr.sum(), abs=1e-9)
+        assert row.contribution_to_index == pytest.approx(part.wrp.sum() / total_weight, abs=1e-9)
 
 
 def test_toplines_are_weighted_shares_of_each_question(built_warehouse, raw_tables):

@@ -3,8 +3,8 @@
 -- Additive weighted moments of every measure per wave and cell, a cell being one
 -- combination of all breakdown columns. Any group of any breakdown is a sum of cells,
 -- so the respondent-level data is scanned once however many breakdowns are reported.
--- Measures: each mission's respondent scores, and each priority (100 if chosen, else 0,
--- so its mean is the weighted % choosing it).
+-- Measures: each mission's respondent scores, and each priority and net (100 for a yes,
+-- else 0, so its mean is the weighted % saying yes).
 with
 
 mission_scores as (
@@ -40,11 +40,15 @@ answer_counts as (
 
 ),
 
-priority_questions as (
+indicator_answers as (
 
-    select question_code
-    from {{ ref('questions') }}
-    where question_group = 'priority'
+    select
+        measure_type,
+        measure_code,
+        question_code,
+        response_code,
+        counts_as_yes
+    from {{ ref('int_codebook__indicator_answers') }}
 
 ),
 
@@ -95,37 +99,41 @@ mission_moments as (
 
 ),
 
--- A priority's value is 100 for a respondent choosing it (code 1) and 0 otherwise, so
--- its moments follow exactly from the cell's answer counts, without going back to the
--- answers: sum w y = 100 x (sum w of those choosing it), sum w^2 y = 100 x (sum w^2 of
--- those choosing it) and sum w^2 y^2 = 100^2 x (the same).
-priority_moments as (
+-- A priority or a net is a yes/no of one question (int_codebook__indicator_answers):
+-- its value is 100 for a yes and 0 for any other answer, so its moments follow exactly
+-- from the cell's answer counts, without going back to the answers: sum w y = 100 x
+-- (sum w of the yeses), sum w^2 y = 100 x (sum w^2 of the yeses) and sum w^2 y^2 =
+-- 100^2 x (the same). The base is every answer to the question.
+indicator_moments as (
 
     select
         answer_counts.wave_id,
-        'priority' as measure_type,
-        answer_counts.question_code as measure_code,
+        indicator_answers.measure_type,
+        indicator_answers.measure_code,
         {{ breakdown_columns('cells') }},
         cast(sum(answer_counts.unweighted_count) as bigint) as unweighted_base,
         sum(answer_counts.weighted_count) as sum_w,
         sum(answer_counts.squared_weight_sum) as sum_w2,
-        100 * sum(case when answer_counts.response_code = 1 then answer_counts.weighted_count else 0 end)
+        100 * sum(case when indicator_answers.counts_as_yes then answer_counts.weighted_count else 0 end)
             as sum_wy,
-        100 * sum(case when answer_counts.response_code = 1 then answer_counts.squared_weight_sum else 0 end)
+        100 * sum(case when indicator_answers.counts_as_yes then answer_counts.squared_weight_sum else 0 end)
             as sum_w2y,
-        10000 * sum(case when answer_counts.response_code = 1 then answer_counts.squared_weight_sum else 0 end)
+        10000 * sum(case when indicator_answers.counts_as_yes then answer_counts.squared_weight_sum else 0 end)
             as sum_w2y2
 
     from answer_counts
-    inner join priority_questions
-        on answer_counts.question_code = priority_questions.question_code
+    inner join indicator_answers
+        on
+            answer_counts.question_code = indicator_answers.question_code
+            and answer_counts.response_code = indicator_answers.response_code
     inner join cells
         on
             answer_counts.wave_id = cells.wave_id
             and answer_counts.cell_id = cells.cell_id
     group by
         answer_counts.wave_id,
-        answer_counts.question_code,
+        indicator_answers.measure_type,
+        indicator_answers.measure_code,
         {{ breakdown_columns('cells') }}
 
 ),
@@ -136,7 +144,7 @@ cell_moments as (
 
     union all
 
-    select * from priority_moments
+    select * from indicator_moments
 
 )
 

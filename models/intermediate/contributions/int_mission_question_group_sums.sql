@@ -1,0 +1,138 @@
+{{ config(materialized='incremental', unique_key='wave_id') }}
+
+-- What each question carries of each mission score, summed per wave x breakdown x group.
+-- A respondent's mission score is sum_q r_iq p_iq, with p_iq the mission points of their
+-- answer to question q and r_iq = the question's weight / the weights of the mission's
+-- questions they answered (0 for a question they did not answer). So a group's index,
+-- sum_i w_i score_i / sum_i w_i, is exactly sum_q (sum_i w_i r_iq p_iq) / sum_i w_i: the
+-- two sums below, per question, decompose it (fct_mission_question_contributions). The
+-- weights are the wave's scaled weights (int_wave_weight_units), as in the index's sums.
+with
+
+responses as (
+
+    select
+        wave_id,
+        respondent_id,
+        question_code,
+        response_code
+    from {{ ref('int_responses__asked') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+answer_points as (
+
+    select
+        mission_id,
+        question_code,
+        response_code,
+        question_weight,
+        mission_points
+    from {{ ref('int_codebook__answer_mission_points') }}
+
+),
+
+respondent_cells as (
+
+    select
+        wave_id,
+        respondent_id,
+        scaled_weight,
+        cell_id
+    from {{ ref('int_respondent_cells') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+cells as (
+
+    select * from {{ ref('int_cells') }}
+    where {{ wave_predicate('wave_id') }}
+
+),
+
+mission_answers as (
+
+    select
+        responses.wave_id,
+        responses.respondent_id,
+        answer_points.mission_id,
+        answer_points.question_code,
+        answer_points.question_weight,
+        answer_points.mission_points,
+        -- the weights of the mission's questions the respondent answered (exact decimals)
+        sum(answer_points.question_weight) over (
+            partition by responses.wave_id, responses.respondent_id, answer_points.mission_id
+        ) as answered_weight
+
+    from responses
+    inner join answer_points
+        on
+            responses.question_code = answer_points.question_code
+            and responses.response_code = answer_points.response_code
+
+),
+
+cell_sums as (
+
+    select
+        mission_answers.wave_id,
+        mission_answers.mission_id,
+        mission_answers.question_code,
+        respondent_cells.cell_id,
+        count(*) as answered_respondents,
+        {{ fine_exact_sum(
+            'respondent_cells.scaled_weight * cast(mission_answers.question_weight as double)'
+            ~ ' / cast(mission_answers.answered_weight as double)'
+        ) }} as sum_wr,
+        {{ fine_exact_sum(
+            'respondent_cells.scaled_weight * cast(mission_answers.question_weight as double)'
+            ~ ' * cast(mission_answers.mission_points as double)'
+            ~ ' / cast(mission_answers.answered_weight as double)'
+        ) }} as sum_wrp
+
+    from mission_answers
+    inner join respondent_cells
+        on
+            mission_answers.wave_id = respondent_cells.wave_id
+            and mission_answers.respondent_id = respondent_cells.respondent_id
+    group by
+        mission_answers.wave_id,
+        mission_answers.mission_id,
+        mission_answers.question_code,
+        respondent_cells.cell_id
+
+),
+
+celled as (
+
+    select
+        cell_sums.wave_id,
+        cell_sums.mission_id,
+        cell_sums.question_code,
+        {{ breakdown_columns('cells') }},
+        cell_sums.answered_respondents,
+        cell_sums.sum_wr,
+        cell_sums.sum_wrp
+
+    from cell_sums
+    inner join cells
+        on
+            cell_sums.wave_id = cells.wave_id
+            and cell_sums.cell_id = cells.cell_id
+
+),
+
+group_sums as (
+
+    {{ breakdown_rollup(
+        'celled',
+        ['mission_id', 'question_code'],
+        'cast(sum(answered_respondents) as bigint) as answered_respondents, '
+        ~ 'sum(sum_wr) as sum_wr, sum(sum_wrp) as sum_wrp'
+    ) }}
+
+)
+
+select * from group_sums

@@ -1,0 +1,147 @@
+{{ config(materialized='incremental', unique_key='wave_id') }}
+
+-- Nets (seeds/codebook/nets.csv): the weighted % of a question's base giving one of the
+-- net's answers, per wave x breakdown x group x question x net, with its SE, the
+-- comparison with the rest of the sample and the change since the previous wave. A wave
+-- build refreshes that wave and the one after it, whose change depends on it.
+with
+
+estimates as (
+
+    select * from {{ ref('int_measure_group_estimates') }}
+    where measure_type = 'net'
+
+),
+
+net_measures as (
+
+    select distinct
+        measure_code,
+        question_code,
+        net_code
+    from {{ ref('int_codebook__indicator_answers') }}
+    where measure_type = 'net'
+
+),
+
+questions as (
+
+    select
+        question_code,
+        question_text
+    from {{ ref('questions') }}
+
+),
+
+nets as (
+
+    select
+        net_code,
+        net_label
+    from {{ ref('nets') }}
+
+),
+
+waves as (
+
+    select
+        wave_id,
+        previous_wave_id
+    from {{ ref('int_waves') }}
+
+),
+
+waves_in_scope as (
+
+    select waves.wave_id
+    from waves
+    where {{ wave_and_next_in_scope('waves') }}
+
+),
+
+published as (
+
+    select
+        estimates.wave_id,
+        estimates.breakdown,
+        estimates.group_label,
+        net_measures.question_code,
+        net_measures.net_code,
+        estimates.unweighted_base,
+        estimates.weighted_base,
+        estimates.effective_base,
+        estimates.unweighted_base < {{ var('low_base_threshold') }} as low_base,
+        estimates.unweighted_base < {{ var('suppression_threshold') }} as suppressed,
+        case
+            when estimates.unweighted_base >= {{ var('suppression_threshold') }} then estimates.estimate
+        end as pct,
+        case
+            when estimates.unweighted_base >= {{ var('suppression_threshold') }} then estimates.standard_error
+        end as standard_error,
+        {{ vs_rest_flag(
+            'estimates.z_vs_rest',
+            'estimates.unweighted_base < ' ~ var('suppression_threshold')
+        ) }} as vs_rest
+
+    from estimates
+    inner join net_measures
+        on estimates.measure_code = net_measures.measure_code
+
+),
+
+with_previous as (
+
+    select
+        cur.*,
+        waves.previous_wave_id,
+        prev.pct as previous_pct,
+        prev.standard_error as previous_standard_error
+
+    from published as cur
+    inner join waves
+        on cur.wave_id = waves.wave_id
+    left join published as prev
+        on
+            waves.previous_wave_id = prev.wave_id
+            and cur.breakdown = prev.breakdown
+            and cur.group_label = prev.group_label
+            and cur.question_code = prev.question_code
+            and cur.net_code = prev.net_code
+
+),
+
+final as (
+
+    select
+        with_previous.wave_id,
+        with_previous.breakdown,
+        with_previous.group_label,
+        with_previous.question_code,
+        questions.question_text,
+        with_previous.net_code,
+        nets.net_label,
+        with_previous.pct,
+        with_previous.unweighted_base,
+        {{ published_base('with_previous.weighted_base') }} as weighted_base,
+        {{ published_base('with_previous.effective_base') }} as effective_base,
+        with_previous.standard_error,
+        with_previous.vs_rest,
+        with_previous.previous_wave_id,
+        with_previous.pct - with_previous.previous_pct as change_vs_previous,
+        {{ change_significant(
+            'with_previous.pct', 'with_previous.standard_error',
+            'with_previous.previous_pct', 'with_previous.previous_standard_error'
+        ) }} as change_significant,
+        with_previous.low_base,
+        with_previous.suppressed
+
+    from with_previous
+    inner join questions
+        on with_previous.question_code = questions.question_code
+    inner join nets
+        on with_previous.net_code = nets.net_code
+    where with_previous.wave_id in (select waves_in_scope.wave_id from waves_in_scope)
+
+)
+
+select * from final
