@@ -285,13 +285,15 @@ def _read_csv(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
                 check_limits(path, READ_ON, len(header), None)
             batches.append(batch)
         schema = reader.schema
-    except (pa.ArrowException, _NulByte) as error:
+    except Exception as error:  # a NUL byte stops the read with whatever Arrow makes of it
         if source.nul_at is not None:
             raise LuiError(
                 f"{path.name} is not text throughout: it holds a NUL (zero) byte at byte "
                 f"{source.nul_at:,} (line {source.nul_line:,}): a damaged file or binary "
                 "data; export the wave again as comma-separated UTF-8 text"
             ) from error
+        if not isinstance(error, pa.ArrowInvalid):
+            raise
         message = str(error)
         if "UTF8" in message or "UTF-8" in message:
             raise _not_utf8(path) from error
