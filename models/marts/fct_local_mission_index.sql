@@ -8,14 +8,14 @@ with
 eblup as (
 
     select * from {{ ref('int_local_eblup') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 
 direct as (
 
     select * from {{ ref('int_local_direct_estimates') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 

@@ -7,7 +7,7 @@ with
 eblup as (
 
     select * from {{ ref('int_local_eblup') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 

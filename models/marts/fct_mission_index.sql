@@ -2,13 +2,16 @@
 
 -- The Levelling Up Index: one row per wave x breakdown x group x mission. A wave build
 -- refreshes that wave and the one after it, whose change since the previous wave
--- depends on it.
+-- depends on it (wave_scope with neighbours='next'); it reads the estimates of those
+-- waves and of the wave before them (neighbours='previous_and_next').
 with
 
 estimates as (
 
     select * from {{ ref('int_measure_group_estimates') }}
-    where measure_type = 'mission'
+    where
+        measure_type = 'mission'
+        and {{ wave_scope(neighbours='previous_and_next', waves=ref('int_waves')) }}
 
 ),
 
@@ -27,6 +30,7 @@ waves as (
         wave_id,
         previous_wave_id
     from {{ ref('int_waves') }}
+    where {{ wave_scope(neighbours='next', waves=ref('int_waves')) }}
 
 ),
 
@@ -37,16 +41,7 @@ trend_breaks as (
         mission_id,
         trend_break
     from {{ ref('int_mission_trend_breaks') }}
-
-),
-
-waves_in_scope as (
-
-    -- a wave build refreshes that wave and the next one, whose change since the previous
-    -- wave depends on it
-    select waves.wave_id
-    from waves
-    where {{ wave_and_next_in_scope('waves') }}
+    where {{ wave_scope(neighbours='next', waves=ref('int_waves')) }}
 
 ),
 
@@ -143,7 +138,6 @@ final as (
         on
             with_previous.wave_id = trend_breaks.wave_id
             and with_previous.mission_id = trend_breaks.mission_id
-    where with_previous.wave_id in (select waves_in_scope.wave_id from waves_in_scope)
 
 )
 

@@ -10,7 +10,7 @@ estimates as (
     select * from {{ ref('int_measure_group_estimates') }}
     where
         measure_type = 'priority'
-        and {{ wave_predicate('wave_id') }}
+        and {{ wave_scope() }}
 
 ),
 

@@ -12,14 +12,14 @@ with
 answer_counts as (
 
     select * from {{ ref('int_answer_cell_counts') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 
 cells as (
 
     select * from {{ ref('int_cells') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 
@@ -29,7 +29,7 @@ weight_units as (
         wave_id,
         weight_unit
     from {{ ref('int_wave_weight_units') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 

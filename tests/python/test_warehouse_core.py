@@ -16,7 +16,7 @@ from project_copy import copy_project
 from lui import codebook, contract
 from lui.demo import pandas_index
 from lui.errors import LuiError
-from lui.warehouse.dbt import dbt_build, run_dbt
+from lui.warehouse.dbt import dbt_build
 
 pytestmark = pytest.mark.slow
 
@@ -370,26 +370,6 @@ def test_wave_build_rebuilds_that_wave_and_matches_a_full_build(built_warehouse,
     assert _marts(full) == incremental
     dbt_build(warehouse=full)
     assert _marts(full) == incremental
-
-
-@pytest.mark.parametrize("given", ["dbt var", "lui", "none"])
-def test_the_wave_scopes_the_models_as_a_dbt_var_or_from_lui(built_warehouse, tmp_path, given):
-    """`dbt build --vars '{wave: ...}'` and lui's way (the wave in the environment, so
-    dbt need not re-parse the project for each new wave) compile to the same scope."""
-    warehouse = _copy(built_warehouse, tmp_path / "compile")
-    arguments = ["compile", "--select", "int_cells"]
-    if given == "dbt var":
-        result = run_dbt([*arguments, "--vars", '{"wave": "2022-08"}'], warehouse=warehouse)
-    else:
-        wave = "2022-08" if given == "lui" else None
-        result = run_dbt(arguments, warehouse=warehouse, wave=wave)
-    assert result.returncode == 0, result.stdout
-    compiled = warehouse.parent / "dbt" / "target" / "compiled" / "levelling_up_index"
-    sql = (compiled / "models" / "intermediate" / "cells" / "int_cells.sql").read_text()
-    if given == "none":
-        assert "wave_id = '" not in sql
-    else:
-        assert "where wave_id = '2022-08'" in sql
 
 
 def test_a_warehouse_built_before_a_column_change_says_to_full_refresh(built_warehouse, tmp_path):

@@ -10,7 +10,7 @@ with
 respondents as (
 
     select * from {{ ref('int_respondents__enriched') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 

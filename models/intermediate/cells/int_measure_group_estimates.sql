@@ -12,7 +12,7 @@ with
 cell_moments as (
 
     select * from {{ ref('int_measure_cell_moments') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 
@@ -22,7 +22,7 @@ weight_units as (
         wave_id,
         weight_unit
     from {{ ref('int_wave_weight_units') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 
@@ -32,7 +32,7 @@ wave_sizes as (
         wave_id,
         respondents as wave_respondents
     from {{ ref('int_wave_respondents') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 

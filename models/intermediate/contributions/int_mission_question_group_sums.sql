@@ -17,7 +17,7 @@ responses as (
         question_code,
         response_code
     from {{ ref('int_responses__asked') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 
@@ -41,14 +41,14 @@ respondent_cells as (
         scaled_weight,
         cell_id
     from {{ ref('int_respondent_cells') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 
 cells as (
 
     select * from {{ ref('int_cells') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 

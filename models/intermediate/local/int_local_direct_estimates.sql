@@ -8,7 +8,7 @@ with
 model_cells as (
 
     select * from {{ ref('int_local_model_cells') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 
@@ -18,7 +18,7 @@ wave_sizes as (
         wave_id,
         respondents as wave_respondents
     from {{ ref('int_wave_respondents') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 

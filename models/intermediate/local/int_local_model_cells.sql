@@ -15,7 +15,7 @@ mission_scores as (
         mission_id,
         mission_score
     from {{ ref('int_respondent_mission_scores') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 
@@ -29,7 +29,7 @@ respondents as (
         imd_quintile,
         urban_rural
     from {{ ref('int_respondents__enriched') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 
@@ -43,7 +43,7 @@ respondent_weights as (
         exact_weight,
         exact_squared_weight
     from {{ ref('int_respondent_cells') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 

@@ -12,7 +12,7 @@ answer_counts as (
         response_code,
         unweighted_count
     from {{ ref('int_answer_cell_counts') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 

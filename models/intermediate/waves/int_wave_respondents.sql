@@ -10,7 +10,7 @@ respondent_cells as (
         wave_id,
         respondent_id
     from {{ ref('int_respondent_cells') }}
-    where {{ wave_predicate('wave_id') }}
+    where {{ wave_scope() }}
 
 ),
 

@@ -28,10 +28,15 @@ from lui.paths import PROJECT_ROOT, warehouse_path
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
 
-# The wave a build is for, read by macros/wave_scope.sql when dbt executes. Passing it as
-# `--vars '{wave: ...}'` works too, but a new var value makes dbt re-parse the whole
-# project (about 2 s), and every wave's build has a new one.
+# How `lui build --wave` scopes dbt to one wave (macros/wave_scope.sql, docs/design.md):
+# the wave goes in the environment variable LUI_BUILD_WAVE, and every dbt command run from
+# here passes the var `wave_from_environment: true`, without which dbt ignores that
+# variable. A new value of a dbt var makes dbt re-parse the whole project (about 2 s); the
+# marker is the same for every wave, so building wave after wave never re-parses.
 WAVE_VARIABLE = "LUI_BUILD_WAVE"
+SCOPE_MARKER = "{wave_from_environment: true}"
+# dbt commands that take --vars (the others, e.g. `dbt clean`, ignore the wave)
+TAKES_VARS = frozenset({"build", "run", "test", "compile", "seed", "docs", "ls", "list", "show"})
 
 
 def dbt_environment(warehouse: Path, wave: str | None = None) -> dict[str, str]:
@@ -99,6 +104,8 @@ def run_dbt(
     target = warehouse or warehouse_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     command = [str(DBT_EXECUTABLE), *arguments, "--project-dir", str(project_dir)]
+    if arguments and arguments[0] in TAKES_VARS and "--vars" not in arguments:
+        command += ["--vars", SCOPE_MARKER]
     with subprocess.Popen(
         command,
         env=dbt_environment(target, wave),
