@@ -43,9 +43,9 @@ app: install
 bench: install
 	$(BIN)/python bench/run.py
 
-## docs: dbt docs for the warehouse (open warehouse/dbt/target/index.html)
+## docs: dbt docs as one self-contained page: open warehouse/dbt/target/static_index.html
 docs: install
-	$(BIN)/python -c "from lui.warehouse.dbt import run_dbt; import sys; r = run_dbt(['docs', 'generate'], capture=False); sys.exit(r.returncode)"
+	$(BIN)/python -c "import sys; from pathlib import Path; from lui.paths import warehouse_path; from lui.warehouse.dbt import dbt_environment, run_dbt; r = run_dbt(['docs', 'generate', '--static'], capture=False); page = Path(dbt_environment(warehouse_path())['DBT_TARGET_PATH']) / 'static_index.html'; print(f'dbt docs: open {page} in a browser (one file, no server needed)'); sys.exit(r.returncode)"
 
 clean:
 	rm -rf target logs warehouse/dbt .pytest_cache .ruff_cache
