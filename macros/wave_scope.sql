@@ -38,29 +38,30 @@
 {#- The waves an incremental run for build_wave() rebuilds or reads, or none for every
     wave. `neighbours`: none (the wave alone), 'next' (the wave and the one after it, whose
     change since the previous wave depends on it) or 'previous_and_next' (those and the
-    wave before: what the change of the two needs). `waves` is a relation with wave_id and
-    previous_wave_id (int_waves), needed for the neighbours. -#}
+    wave before: what the change of the two needs). `waves` is a small relation with a
+    wave_id column holding every landed wave (stg_raw__landing_log), needed for the
+    neighbours: one cheap query when the model compiles. -#}
 {% macro wave_scope_waves(neighbours=none, waves=none) -%}
     {%- set wave = build_wave() -%}
-    {%- if not (is_incremental() and wave is not none) -%}
+    {#- a unit test has no relation of its own (this): its inputs are the whole scope -#}
+    {%- if wave is none or this is none or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set scope = [wave] -%}
     {%- if neighbours is not none and execute -%}
         {%- if neighbours not in ('next', 'previous_and_next') or waves is none -%}
-            {{ exceptions.raise_compiler_error("wave_scope: neighbours is 'next' or 'previous_and_next', with waves=ref('int_waves')") }}
+            {{ exceptions.raise_compiler_error("wave_scope: neighbours is 'next' or 'previous_and_next', with waves=ref('stg_raw__landing_log')") }}
         {%- endif -%}
-        {%- set found = run_query(
-            "select wave_id, previous_wave_id from " ~ waves
-            ~ " where wave_id = '" ~ wave ~ "' or previous_wave_id = '" ~ wave ~ "'"
-        ) -%}
-        {%- for row in found.rows -%}
-            {%- if row['wave_id'] != wave -%}
-                {%- do scope.append(row['wave_id']) -%}
-            {%- elif neighbours == 'previous_and_next' and row['previous_wave_id'] is not none -%}
-                {%- do scope.append(row['previous_wave_id']) -%}
+        {%- set landed = run_query("select distinct wave_id from " ~ waves ~ " order by wave_id").columns[0].values() | list -%}
+        {%- if wave in landed -%}
+            {%- set position = landed.index(wave) -%}
+            {%- if position + 1 < landed | length -%}
+                {%- do scope.append(landed[position + 1]) -%}
             {%- endif -%}
-        {%- endfor -%}
+            {%- if neighbours == 'previous_and_next' and position > 0 -%}
+                {%- do scope.append(landed[position - 1]) -%}
+            {%- endif -%}
+        {%- endif -%}
     {%- endif -%}
     {{ return(scope | sort) }}
 {%- endmacro %}

@@ -297,15 +297,11 @@ def perception_questions(marts: Marts) -> pd.DataFrame:
     return _query(
         marts,
         """
-        select question_code, any_value(short_label) as short_label,
-               any_value(question_text) as question_text, any_value(topic) as topic,
-               any_value(scale_label) as scale_label,
-               any_value(question_group) as question_group,
-               min(display_order) as display_order
+        select question_code, short_label, question_text, topic, scale_label,
+               question_group, display_order
         from marts.dim_question
         where question_group = 'perception' or list_contains(?, question_code)
-        group by question_code
-        order by any_value(question_group) <> 'perception', min(display_order), question_code
+        order by question_group <> 'perception', display_order, question_code
         """,
         [list(PERCEPTION_EXTRAS)],
     )

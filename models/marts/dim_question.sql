@@ -1,6 +1,5 @@
--- Every question of the codebook with its scale and, for mission questions, its role in
--- each mission (one row per question and mission; perception and priority questions have
--- one row with no mission).
+-- Every question of the codebook with its scale: one row per question. The missions a
+-- question scores, with its weight and direction in each, are in dim_mission_question.
 with
 
 questions as (
@@ -12,12 +11,6 @@ questions as (
 scales as (
 
     select * from {{ ref('scales') }}
-
-),
-
-mission_questions as (
-
-    select * from {{ ref('mission_questions') }}
 
 ),
 
@@ -33,16 +26,11 @@ final as (
         scales.scale_label,
         questions.first_wave,
         questions.last_wave,
-        questions.display_order,
-        mission_questions.mission_id,
-        mission_questions.question_weight,
-        mission_questions.direction
+        questions.display_order
 
     from questions
     inner join scales
         on questions.scale_id = scales.scale_id
-    left join mission_questions
-        on questions.question_code = mission_questions.question_code
 
 )
 

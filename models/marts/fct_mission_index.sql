@@ -11,7 +11,7 @@ estimates as (
     select * from {{ ref('int_measure_group_estimates') }}
     where
         measure_type = 'mission'
-        and {{ wave_scope(neighbours='previous_and_next', waves=ref('int_waves')) }}
+        and {{ wave_scope(neighbours='previous_and_next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -30,7 +30,7 @@ waves as (
         wave_id,
         previous_wave_id
     from {{ ref('int_waves') }}
-    where {{ wave_scope(neighbours='next', waves=ref('int_waves')) }}
+    where {{ wave_scope(neighbours='next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -41,7 +41,7 @@ trend_breaks as (
         mission_id,
         trend_break
     from {{ ref('int_mission_trend_breaks') }}
-    where {{ wave_scope(neighbours='next', waves=ref('int_waves')) }}
+    where {{ wave_scope(neighbours='next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 

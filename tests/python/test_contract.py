@@ -113,14 +113,6 @@ def test_the_breakdowns_are_the_dbt_var_and_columns_of_the_enriched_respondents(
     assert pandas_index.BREAKDOWNS == contract.BREAKDOWNS
     [enriched] = _yaml("models/intermediate/respondents/int_respondents__enriched.yml")["models"]
     assert set(contract.BREAKDOWNS) <= {c["name"] for c in enriched["columns"]}
-    # every model yml that lists the breakdown columns spells the var's list (the cells' grain)
-    [cells] = _yaml("models/intermediate/cells/int_cells.yml")["models"]
-    grains = [
-        t["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
-        for t in cells["data_tests"]
-        if "unique_combination_of_columns" in t
-    ]
-    assert ["wave_id", *contract.BREAKDOWNS] in grains
 
 
 def test_the_cross_breakdowns_are_pairs_of_breakdowns_named_as_dbt_names_them():
@@ -177,3 +169,38 @@ def test_no_threshold_is_written_as_a_number_outside_its_home():
     sql = [*(PROJECT_ROOT / "models").rglob("*.sql"), *(PROJECT_ROOT / "macros").rglob("*.sql")]
     z = [p.name for p in sql if re.search(r"\b1\.96\b", p.read_text())]
     assert z == []
+
+
+def _model_ymls() -> dict[str, dict]:
+    models: dict[str, dict] = {}
+    for path in (PROJECT_ROOT / "models").rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models") or []:
+            models[model["name"]] = model
+    return models
+
+
+def test_every_model_has_a_grain_test_or_says_why_not():
+    """A grain test (unique_combination_of_columns on the model's key) or, in the model's
+    meta, `grain_not_tested`: the reason (e.g. a full pass over every answer)."""
+    models = _model_ymls()
+    assert set(models) == {p.stem for p in (PROJECT_ROOT / "models").rglob("*.sql")}
+    missing = [
+        name
+        for name, model in models.items()
+        if not any("unique_combination_of_columns" in t for t in model.get("data_tests") or [])
+        and not (model.get("meta") or {}).get("grain_not_tested")
+    ]
+    assert missing == []
+
+
+def test_every_grain_over_the_breakdown_columns_lists_the_dbt_var():
+    grains = [
+        test["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
+        for model in _model_ymls().values()
+        for test in model.get("data_tests") or []
+        if "unique_combination_of_columns" in test
+    ]
+    over_breakdowns = [g for g in grains if set(g) & set(contract.BREAKDOWNS)]
+    assert over_breakdowns
+    for grain in over_breakdowns:
+        assert [c for c in grain if c in contract.BREAKDOWNS] == list(contract.BREAKDOWNS)

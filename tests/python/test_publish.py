@@ -78,6 +78,7 @@ def test_published_copy_has_the_warehouse_marts(warehouse: Path, published: Path
         "dim_mission",
         "dim_wave",
         "dim_question",
+        "dim_mission_question",
         "fct_landings",
     }
     assert {k: v for k, v in in_published.items() if k != "publication"} == in_warehouse

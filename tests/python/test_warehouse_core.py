@@ -322,6 +322,11 @@ def test_dimensions(built_warehouse):
     assert (waves.respondents == HANDMADE_RESPONDENTS).all()
     missions = read_table(built_warehouse, "marts.dim_mission")
     assert list(missions.sort_values("mission_id").mission_id) == list(range(1, 13))
+    # one row per question; missions x questions in the bridge, as in the codebook
+    questions = read_table(built_warehouse, "marts.dim_question")
+    assert sorted(questions.question_code) == sorted(codebook.questions())
+    bridge = read_table(built_warehouse, "marts.dim_mission_question")
+    assert sorted(bridge.itertuples(index=False, name=None)) == sorted(codebook.mission_questions())
 
 
 def _copy(warehouse: Path, destination: Path) -> Path:
