@@ -1,4 +1,5 @@
-# The two commands a newcomer needs: `make demo` and `make test`. Both install first.
+# The commands a newcomer needs: `make demo`, `make check` (every edit) and `make test`
+# (everything, as CI runs it). All install first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install test lint pytest demo app bench docs clean
+.PHONY: install check test lint pytest dbt-unit demo app bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,11 +25,24 @@ lint: install
 	$(BIN)/ruff format --check .
 	LUI_WAREHOUSE="$$(mktemp -d)/lint.duckdb" DBT_TARGET_PATH="$$(mktemp -d)" $(BIN)/sqlfluff lint models
 
-## pytest: every Python test (dbt builds, landing, generator, CLI, app, browser)
-pytest: install
-	$(BIN)/pytest
+# The two lanes. Markers (pyproject.toml): `slow` runs dbt builds or the app on built marts,
+# `browser` drives headless Chromium, `bench` judges timings (only `make bench`).
+FAST := not slow and not browser and not bench
 
-## test: lint, then every test
+## check: the fast lane for every edit (under 3 minutes on 2 cores): lint, the fast tests,
+## the dbt unit tests
+check: lint dbt-unit
+	$(BIN)/pytest -m "$(FAST)"
+
+## dbt-unit: every dbt unit test (and the models and data tests) on an empty warehouse
+dbt-unit: install
+	LUI_WAREHOUSE="$$(mktemp -d)/unit.duckdb" $(BIN)/python -c "import sys; from lui.errors import LuiError; from lui.warehouse.dbt import dbt_build; exec('try: dbt_build()\nexcept LuiError as e: sys.exit(str(e))')" && echo "dbt unit tests passed (on an empty warehouse)"
+
+## pytest: every Python test but the timings (dbt builds, landing, generator, CLI, app, browser)
+pytest: install
+	$(BIN)/pytest -m "not bench"
+
+## test: lint, then every test (what CI runs; under 8 minutes on an idle 2-core machine)
 test: lint pytest
 
 ## demo: generate, land, build and publish the four demo waves
@@ -39,8 +53,10 @@ demo: install
 app: install
 	$(BIN)/lui app
 
-## bench: time generate, land, build, publish and app queries at 4k, 100k and 1M respondents
+## bench: timings (the `bench` tests), then generate, land, build, publish and app queries
+## at 4k, 100k and 1M respondents (about 35 minutes)
 bench: install
+	$(BIN)/pytest -m bench
 	$(BIN)/python bench/run.py
 
 ## docs: dbt docs as one self-contained page: open warehouse/dbt/target/static_index.html

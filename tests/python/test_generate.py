@@ -309,7 +309,7 @@ def test_baseline_reproduces_the_report_with_the_dbt_models(
     _assert_within_tolerance(demo_calibration.compare(index))
 
 
-@pytest.mark.slow
+@pytest.mark.bench
 def test_a_million_respondents_in_under_a_minute_and_4gb(tmp_path: Path) -> None:
     code = (
         "import resource, sys, time; from pathlib import Path; from lui.demo import generate; "

@@ -29,6 +29,9 @@ PAUSE_HOOK = "LUI_TEST_PAUSE_BEFORE_COMMIT"
 `replace_wave` prints `paused before commit` to stderr and sleeps, so a test can kill the
 process mid-load deterministically and check the warehouse keeps its previous state.
 """
+PAUSE_AFTER_COMMIT_HOOK = "LUI_TEST_PAUSE_AFTER_COMMIT"
+"""Test-only: the same, just after the commit (`paused after commit`), before the connection
+closes: a kill there must leave the whole new wave (DuckDB replays its write-ahead log)."""
 
 _RESPONDENT_COLUMNS_DDL = ",\n".join(
     f"    {c.name} {c.duckdb_type} not null" for c in contract.RESPONDENT
@@ -191,10 +194,10 @@ def _unpivot(relation: str, question_codes: Sequence[str]) -> str:
     )
 
 
-def _pause_before_commit() -> None:
-    seconds = os.environ.get(PAUSE_HOOK)
+def _pause(hook: str, moment: str) -> None:
+    seconds = os.environ.get(hook)
     if seconds:
-        print("paused before commit", file=sys.stderr, flush=True)
+        print(f"paused {moment}", file=sys.stderr, flush=True)
         time.sleep(float(seconds))
 
 
@@ -265,9 +268,10 @@ def replace_wave(
                 record.mapping_sha256,
             ],
         )
-        _pause_before_commit()
+        _pause(PAUSE_HOOK, "before commit")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    _pause(PAUSE_AFTER_COMMIT_HOOK, "after commit")
     return respondents, answers
