@@ -13,6 +13,7 @@ import re
 import duckdb
 import pyarrow as pa
 import yaml
+from dbt.clients.yaml_helper import load_yaml_text
 
 from lui import contract
 from lui.demo import pandas_index
@@ -174,7 +175,8 @@ def test_no_threshold_is_written_as_a_number_outside_its_home():
 def _model_ymls() -> dict[str, dict]:
     models: dict[str, dict] = {}
     for path in (PROJECT_ROOT / "models").rglob("*.yml"):
-        for model in yaml.safe_load(path.read_text()).get("models") or []:
+        # dbt's own YAML loader, which reads what dbt reads
+        for model in load_yaml_text(path.read_text()).get("models") or []:
             models[model["name"]] = model
     return models
 
@@ -183,7 +185,8 @@ def test_every_model_has_a_grain_test_or_says_why_not():
     """A grain test (unique_combination_of_columns on the model's key) or, in the model's
     meta, `grain_not_tested`: the reason (e.g. a full pass over every answer)."""
     models = _model_ymls()
-    assert set(models) == {p.stem for p in (PROJECT_ROOT / "models").rglob("*.sql")}
+    files = [*(PROJECT_ROOT / "models").rglob("*.sql"), *(PROJECT_ROOT / "models").rglob("*.py")]
+    assert set(models) == {p.stem for p in files}
     missing = [
         name
         for name, model in models.items()
@@ -193,14 +196,16 @@ def test_every_model_has_a_grain_test_or_says_why_not():
     assert missing == []
 
 
-def test_every_grain_over_the_breakdown_columns_lists_the_dbt_var():
-    grains = [
-        test["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
-        for model in _model_ymls().values()
-        for test in model.get("data_tests") or []
-        if "unique_combination_of_columns" in test
-    ]
-    over_breakdowns = [g for g in grains if set(g) & set(contract.BREAKDOWNS)]
-    assert over_breakdowns
-    for grain in over_breakdowns:
-        assert [c for c in grain if c in contract.BREAKDOWNS] == list(contract.BREAKDOWNS)
+def test_the_grains_of_the_cells_list_the_dbt_var():
+    """A cell is one combination of every breakdown column: its grain spells the var."""
+    models = _model_ymls()
+    for name in ("int_cells", "int_measure_cell_moments"):
+        grains = [
+            test["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
+            for test in models[name].get("data_tests") or []
+            if "unique_combination_of_columns" in test
+        ]
+        assert any(
+            [c for c in grain if c in contract.BREAKDOWNS] == list(contract.BREAKDOWNS)
+            for grain in grains
+        ), name
