@@ -1,7 +1,9 @@
 """Levelling Up Index: the stakeholders' app over the published marts.
 
 Run with `lui app` or `streamlit run streamlit_app/app.py`. The pages live in views/ and
-hold layout only; every query is in data.py, shared layout in ui.py.
+hold layout only; every query is in data.py, page furniture in ui.py, pickers in pickers.py,
+cell formatting in formatting.py, chart specifications in charts.py, the report's sections
+and key findings in sections.py, the PDF / Excel wave report in report.py.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ st.set_page_config(
 page = st.navigation(
     [
         st.Page("views/trends.py", title="Trends", icon=":material/show_chart:", default=True),
+        st.Page("views/overview.py", title="Overview", icon=":material/dashboard:"),
+        st.Page("views/missions.py", title="Mission pages", icon=":material/flag:"),
         st.Page("views/scorecard.py", title="Scorecard", icon=":material/scoreboard:"),
         st.Page("views/breakdown.py", title="Breakdown table", icon=":material/table:"),
         st.Page("views/priorities.py", title="Priorities", icon=":material/checklist:"),
@@ -40,9 +44,10 @@ with st.sidebar:
     # A rerun re-reads the published file's identity: a new copy shows without a restart.
     st.button("Check for newly published data", icon=":material/refresh:")
 
+ui.page_style()
 try:
     page.run()
 except data.MartsUnavailable as error:  # a page's query on a copy it cannot read (an older one)
     st.warning(str(error))
     st.stop()
-ui.methodology()
+ui.methodology(data.published())

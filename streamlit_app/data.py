@@ -21,28 +21,46 @@ import streamlit as st
 from lui import contract
 from lui.paths import marts_path
 
+from formatting import BREAKDOWN_LABELS, UK  # noqa: F401 - the pages read them here too
+
 BREAKDOWN_ORDER: tuple[str, ...] = contract.REPORTED_BREAKDOWNS
-_SINGLE_LABELS: dict[str, str] = {
-    "all": "All UK",
-    "nation": "Nation",
-    "region": "Region",
-    "supergroup": "ONS area classification (supergroup)",
-    "imd_quintile": "Deprivation quintile (1 = most deprived)",
-    "urban_rural": "Urban / rural",
-    "age_band": "Age band",
-    "gender": "Gender",
-}
-_SHORT_LABELS: dict[str, str] = {"imd_quintile": "Deprivation quintile"}
-BREAKDOWN_LABELS: dict[str, str] = {
-    **_SINGLE_LABELS,
-    **{
-        contract.cross_breakdown_name(pair): " x ".join(
-            _SHORT_LABELS.get(part, _SINGLE_LABELS[part]) for part in pair
-        )
-        for pair in contract.CROSS_BREAKDOWNS
-    },
-}
-UK = "UK"
+# Groups in the report's order: English regions north to south (London last), then the
+# nations; the other breakdowns in their natural order. Groups not named here follow,
+# numerically then alphabetically.
+GROUP_ORDER: tuple[str, ...] = (
+    UK,
+    "England",
+    "North East",
+    "North West",
+    "Yorkshire and The Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "South East",
+    "South West",
+    "London",
+    "Scotland",
+    "Northern Ireland",
+    "Wales",
+    "Urban",
+    "Rural",
+    "16-24",
+    "25-34",
+    "35-44",
+    "45-54",
+    "55-64",
+    "65+",
+    "Male",
+    "Female",
+    "Other",
+)
+
+
+def _group_sort(column: str) -> str:
+    """An order clause putting `column`'s groups in GROUP_ORDER (bind GROUP_ORDER first)."""
+    return (
+        f"list_position(?, {column}) nulls last, try_cast({column} as integer) nulls last, {column}"
+    )
 
 
 class MartsUnavailable(Exception):
@@ -154,15 +172,15 @@ def breakdowns(marts: Marts) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def groups(marts: Marts, breakdown: str) -> list[str]:
-    """Groups of one breakdown (imd quintiles numerically, others alphabetically)."""
+    """Groups of one breakdown in the report's order (GROUP_ORDER)."""
     frame = _query(
         marts,
-        """
+        f"""
         select distinct group_label from marts.fct_mission_index
         where breakdown = ?
-        order by try_cast(group_label as integer) nulls last, group_label
+        order by {_group_sort("group_label")}
         """,
-        [breakdown],
+        [breakdown, list(GROUP_ORDER)],
     )
     return frame["group_label"].tolist()
 
@@ -205,10 +223,9 @@ def breakdown_index(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
         from marts.fct_mission_index as i
         join marts.dim_wave as w using (wave_id)
         where i.wave_id = ? and (i.breakdown = ? or i.breakdown = 'all')
-        order by i.breakdown <> 'all', try_cast(i.group_label as integer) nulls last,
-                 i.group_label, i.mission_id
+        order by i.breakdown <> 'all', {_group_sort("i.group_label")}, i.mission_id
         """,
-        [wave_id, breakdown],
+        [wave_id, breakdown, list(GROUP_ORDER)],
     )
 
 
@@ -245,6 +262,39 @@ def scorecard(marts: Marts, breakdown: str, group_label: str) -> pd.DataFrame:
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def wave_index(marts: Marts, wave_id: str) -> pd.DataFrame:
+    """One wave's index for every breakdown, group and mission (mission pages, overview,
+    key findings, the wave report), UK first, groups in the report's order."""
+    return _query(
+        marts,
+        f"""
+        select {_INDEX_COLUMNS}
+        from marts.fct_mission_index as i
+        join marts.dim_wave as w using (wave_id)
+        where i.wave_id = ?
+        order by i.mission_id, list_position(?, i.breakdown), {_group_sort("i.group_label")}
+        """,
+        [wave_id, list(BREAKDOWN_ORDER), list(GROUP_ORDER)],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def mission_questions(marts: Marts, mission_id: int) -> pd.DataFrame:
+    """The questions behind one mission with their weights, in questionnaire order."""
+    return _query(
+        marts,
+        """
+        select question_code, short_label, question_text, question_weight, direction,
+               first_wave, last_wave, display_order
+        from marts.dim_question
+        where mission_id = ?
+        order by display_order, question_code
+        """,
+        [mission_id],
+    )
+
+
 # --------------------------------------------------------------------------------------
 # Priorities
 # --------------------------------------------------------------------------------------
@@ -253,7 +303,7 @@ def priorities(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
     """fct_priorities for one wave and breakdown, with the UK's rows and rank."""
     return _query(
         marts,
-        """
+        f"""
         select p.wave_id, p.breakdown, p.group_label, p.priority_code, p.priority_label,
                p.pct_chosen, p.rest_pct_chosen, p.standard_error, p.more_emphasis,
                p.rank_in_group, p.unweighted_base, p.weighted_base, p.effective_base,
@@ -264,9 +314,26 @@ def priorities(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
             and uk.priority_code = p.priority_code
         where p.wave_id = ? and (p.breakdown = ? or p.breakdown = 'all')
         order by uk.rank_in_group, p.priority_code, p.breakdown <> 'all',
-                 try_cast(p.group_label as integer) nulls last, p.group_label
+                 {_group_sort("p.group_label")}
         """,
-        [wave_id, breakdown],
+        [wave_id, breakdown, list(GROUP_ORDER)],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def top_priorities(marts: Marts, wave_id: str, breakdown: str, top: int) -> pd.DataFrame:
+    """Each group's `top` priorities by the mart's rank_in_group (the report's "top five
+    answers in each nation"), groups in the report's order."""
+    return _query(
+        marts,
+        f"""
+        select wave_id, breakdown, group_label, priority_code, priority_label, pct_chosen,
+               more_emphasis, rank_in_group, unweighted_base, low_base, suppressed
+        from marts.fct_priorities
+        where wave_id = ? and breakdown = ? and rank_in_group <= ?
+        order by {_group_sort("group_label")}, rank_in_group, priority_code
+        """,
+        [wave_id, breakdown, top, list(GROUP_ORDER)],
     )
 
 
@@ -315,16 +382,34 @@ def question_toplines(
     UK first, answers in scale order."""
     return _query(
         marts,
-        """
+        f"""
         select t.wave_id, t.breakdown, t.group_label, t.question_code, t.response_code,
                t.response_label, t.answer_kind, t.unweighted_count, t.weighted_count,
                t.weighted_pct, t.unweighted_base, t.weighted_base, t.low_base, t.suppressed
         from marts.fct_question_toplines as t
         where t.wave_id = ? and t.question_code = ? and (t.breakdown = ? or t.breakdown = 'all')
-        order by t.breakdown <> 'all', try_cast(t.group_label as integer) nulls last,
-                 t.group_label, t.response_code
+        order by t.breakdown <> 'all', {_group_sort("t.group_label")}, t.response_code
         """,
-        [wave_id, question_code, breakdown],
+        [wave_id, question_code, breakdown, list(GROUP_ORDER)],
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def question_over_time(marts: Marts, question_code: str) -> pd.DataFrame:
+    """One question's answers for the UK in every wave that asked it, waves in order,
+    answers in scale order."""
+    return _query(
+        marts,
+        """
+        select t.wave_id, t.breakdown, t.group_label, t.question_code, t.response_code,
+               t.response_label, t.answer_kind, t.weighted_pct, t.unweighted_base,
+               t.low_base, t.suppressed
+        from marts.fct_question_toplines as t
+        join marts.dim_wave as w using (wave_id)
+        where t.question_code = ? and t.breakdown = 'all'
+        order by w.wave_number, t.response_code
+        """,
+        [question_code],
     )
 
 

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("lui.warehouse.publish", "copy the marts to the published read-only file"),
     "export": ("lui.warehouse.export", "write every published mart as Parquet (R, Python, BI)"),
     "app": ("lui.app", "serve the Streamlit app on the published marts"),
+    "report": ("lui.report", "write a wave's report (A4 PDF or Excel) from the published marts"),
     "demo": ("lui.demo.run", "generate, land, build and publish the four demo waves"),
 }
 

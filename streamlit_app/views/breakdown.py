@@ -6,7 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 import data
+import pickers
 import ui
+from formatting import (
+    ABOVE_MARK,
+    BELOW_MARK,
+    base_note,
+    breakdown_label,
+    fieldwork_caption,
+    group_names,
+    index_cell,
+)
 
 marts = ui.require_marts()
 rules = data.thresholds(marts)
@@ -16,50 +26,51 @@ mission_names = data.missions(marts)["mission_name"].tolist()
 st.title("Index scores by group")
 left, right = st.columns(2)
 with left:
-    breakdown = ui.breakdown_picker(
+    breakdown = pickers.breakdown_picker(
         marts, "breakdown_breakdown", default="supergroup", include_all=False
     )
 with right:
-    wave = ui.wave_picker(wave_frame["wave_id"].tolist(), "breakdown_wave")
-ui.set_link(breakdown=breakdown, wave=wave)
+    wave = pickers.wave_picker(wave_frame["wave_id"].tolist(), "breakdown_wave")
+pickers.set_link(breakdown=breakdown, wave=wave)
 
 frame = data.breakdown_index(marts, breakdown, wave)
 frame = frame.assign(
-    row=ui.group_names(frame),
+    row=group_names(frame),
     cell=[
-        ui.index_cell(*v)
-        for v in zip(frame.index_score, frame.low_base, frame.suppressed, strict=True)
+        index_cell(*v)
+        for v in zip(
+            frame.index_score, frame.low_base, frame.suppressed, frame.vs_rest, strict=True
+        )
     ],
     shade=frame["vs_rest"].map(ui.vs_rest_colour).fillna(""),
 )
-st.subheader(f"{ui.breakdown_label(breakdown)}, wave {wave}")
+st.subheader(f"{breakdown_label(breakdown)}, wave {wave}")
 st.markdown(
-    f'<span style="background:{ui.ABOVE_COLOUR};padding:0 .4em">Significantly **above** the rest '
-    f'of the sample</span> &nbsp; <span style="background:{ui.BELOW_COLOUR};padding:0 .4em">'
-    "Significantly **below** the rest of the sample</span>",
+    f'<span style="background:{ui.ABOVE_COLOUR};padding:0 .4em">{ABOVE_MARK} Significantly '
+    f'**above** the rest of the sample</span> &nbsp; <span style="background:{ui.BELOW_COLOUR};'
+    f'padding:0 .4em">{BELOW_MARK} Significantly **below** the rest of the sample</span>',
     unsafe_allow_html=True,
 )
 rows = list(dict.fromkeys(frame["row"]))
 bases = frame.groupby("row")["unweighted_base"].max()
-table = ui.shaded_table(
-    frame,
-    rows="row",
-    columns="mission_name",
-    text="cell",
-    shade="shade",
-    row_order=rows,
-    column_order=mission_names,
-    first_columns={"Base (n)": [f"{bases[r]:,}" for r in rows]},
-)
-st.table(table)
-st.caption(
-    ui.base_rules_caption(rules)
-    + "Base: the largest number of respondents with a score on any mission (each cell's "
-    "own base is in the CSV). Above/below: the group differs from everyone else in the "
-    f"wave at the {rules.confidence_level} level. " + ui.fieldwork_caption(wave_frame, [wave])
-)
-ui.download_csv(
+ui.table(
+    ui.shaded_table(
+        frame,
+        rows="row",
+        columns="mission_name",
+        text="cell",
+        shade="shade",
+        row_order=rows,
+        column_order=mission_names,
+        first_columns={"Base (n)": [f"{bases[r]:,}" for r in rows]},
+    ),
     frame.drop(columns=["row", "cell", "shade"]),
-    f"index-{breakdown}-{wave}.csv",
-    key="breakdown_csv",
+    f"index-{breakdown}-{wave}",
+    "breakdown_csv",
+)
+st.caption(
+    base_note(rules)
+    + " Base: the largest number of respondents with a score on any mission (each cell's "
+    "own base is in the long CSV). Above/below: the group differs from everyone else in the "
+    f"wave at the {rules.confidence_level} level. " + fieldwork_caption(wave_frame, [wave])
 )

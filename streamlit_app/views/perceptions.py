@@ -1,12 +1,26 @@
-"""Perceptions: the report's perception questions (and the devolution questions), the
-weighted % giving each answer for the UK and every group of a breakdown."""
+"""Perceptions: the report's perception questions (and the devolution questions): the
+weighted % giving each answer for the UK wave by wave, and for every group of a breakdown
+in one wave."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+import charts
 import data
+import pickers
 import ui
+from formatting import (
+    LOW_BASE_MARK,
+    SUPPRESSED,
+    base_note,
+    bases_caption,
+    breakdown_label,
+    fieldwork_caption,
+    flag,
+    group_names,
+    percent_cell,
+)
 
 marts = ui.require_marts()
 wave_frame = data.waves(marts)
@@ -18,29 +32,39 @@ if questions.empty:
     st.stop()
 first, second, third = st.columns(3)
 with first:
-    question = ui.question_picker(questions, "perceptions_question")
+    question = pickers.question_picker(questions, "perceptions_question")
 with second:
-    breakdown = ui.breakdown_picker(
+    breakdown = pickers.breakdown_picker(
         marts, "perceptions_breakdown", default="region", include_all=False
     )
 with third:
-    wave = ui.wave_picker(wave_frame["wave_id"].tolist(), "perceptions_wave")
-ui.set_link(question=question, breakdown=breakdown, wave=wave)
+    wave = pickers.wave_picker(wave_frame["wave_id"].tolist(), "perceptions_wave")
+pickers.set_link(question=question, breakdown=breakdown, wave=wave)
 
 about = questions[questions["question_code"] == question].iloc[0]
-st.subheader(f"{about.short_label}: {ui.breakdown_label(breakdown)}, wave {wave}")
 st.markdown(f"*{about.question_text}*")
 
+history = data.question_over_time(marts, question)
+if not history.empty:
+    st.subheader(f"{about.short_label}: the UK, wave by wave")
+    history = history.assign(row=history["wave_id"], group_label=history["wave_id"])
+    ui.chart(
+        charts.answers_chart(history, list(dict.fromkeys(history["wave_id"]))),
+        history[["wave_id", "response_label", "weighted_pct", "unweighted_base"]].round(1),
+        key="perceptions_history",
+    )
+
+st.subheader(f"{about.short_label}: {breakdown_label(breakdown)}, wave {wave}")
 frame = data.question_toplines(marts, question, breakdown, wave)
 if frame.empty:
     st.info(f"This question was not asked (or has no answers) in wave {wave}.")
     st.stop()
 
-suppressed = frame["suppressed"].fillna(False).astype(bool)
-low_base = frame["low_base"].fillna(False).astype(bool)
+suppressed = frame["suppressed"].map(flag)
+low_base = frame["low_base"].map(flag)
 frame = frame.assign(
-    group=ui.group_names(frame),
-    cell=[ui.percent_cell(*v) for v in zip(frame.weighted_pct, low_base, suppressed, strict=True)],
+    group=group_names(frame),
+    cell=[percent_cell(*v) for v in zip(frame.weighted_pct, low_base, suppressed, strict=True)],
     shade="",
 )
 groups = list(dict.fromkeys(frame["group"]))
@@ -49,15 +73,15 @@ low_groups = set(frame.loc[low_base & ~suppressed, "group"])
 withheld = set(frame.loc[suppressed, "group"])
 row_label = {
     g: f"{g} (n = {bases[g]:,})"
-    + (f" {ui.LOW_BASE_MARK}" if g in low_groups else "")
-    + (f" – {ui.SUPPRESSED}" if g in withheld else "")
+    + (f" {LOW_BASE_MARK}" if g in low_groups else "")
+    + (f" – {SUPPRESSED}" if g in withheld else "")
     for g in groups
 }
 frame = frame.assign(row=frame["group"].map(row_label))
 answers = list(dict.fromkeys(frame.sort_values("response_code")["response_label"]))
 
-st.altair_chart(ui.answers_chart(frame, [row_label[g] for g in groups]))
-st.table(
+ui.chart(charts.answers_chart(frame, [row_label[g] for g in groups]))
+ui.table(
     ui.shaded_table(
         frame,
         rows="group",
@@ -67,20 +91,19 @@ st.table(
         row_order=groups,
         column_order=answers,
         first_columns={"Base (n)": [f"{bases[g]:,}" for g in groups]},
-    )
+    ),
+    frame.drop(columns=["group", "row", "cell", "shade"]).assign(
+        short_label=about.short_label, question_text=about.question_text
+    ),
+    f"perceptions-{question}-{breakdown}-{wave}",
+    "perceptions_csv",
 )
 st.caption(
     "Weighted % of everyone in the group who answered the question (don't know and prefer "
     "not to say included). "
-    + ui.base_rules_caption(data.thresholds(marts))
-    + ui.bases_caption(frame, "group")
+    + base_note(data.thresholds(marts))
     + " "
-    + ui.fieldwork_caption(wave_frame, [wave])
-)
-ui.download_csv(
-    frame.drop(columns=["group", "row", "cell", "shade"]).assign(
-        short_label=about.short_label, question_text=about.question_text
-    ),
-    f"perceptions-{question}-{breakdown}-{wave}.csv",
-    key="perceptions_csv",
+    + bases_caption(frame, "group")
+    + " "
+    + fieldwork_caption(wave_frame, [wave])
 )

@@ -1,13 +1,24 @@
-"""Priorities: the report's priorities-by-group table with "more emphasis" cells."""
+"""Priorities: the top five priorities per nation, and the report's priorities-by-group
+table with "more emphasis" cells."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 import data
+import pickers
 import ui
+from formatting import (
+    EMPHASIS_MARK,
+    LOW_BASE_MARK,
+    breakdown_label,
+    fieldwork_caption,
+    group_names,
+    percent_cell,
+)
 
 marts = ui.require_marts()
+rules = data.thresholds(marts)
 wave_frame = data.waves(marts)
 
 st.title("Priorities for improvement in the local area")
@@ -21,27 +32,43 @@ if not wave_ids:
     st.stop()
 left, right = st.columns(2)
 with left:
-    breakdown = ui.breakdown_picker(
+    breakdown = pickers.breakdown_picker(
         marts, "priorities_breakdown", default="region", include_all=False
     )
 with right:
-    wave = ui.wave_picker(list(reversed(wave_ids)), "priorities_wave")
-ui.set_link(breakdown=breakdown, wave=wave)
+    wave = pickers.wave_picker(list(reversed(wave_ids)), "priorities_wave")
+pickers.set_link(breakdown=breakdown, wave=wave)
+
+st.subheader(f"Top five answers in each nation, wave {wave}")
+top = data.top_priorities(marts, wave, "nation", 5)
+nation_columns = st.columns(max(top["group_label"].nunique(), 1))
+for column, (nation, rows) in zip(
+    nation_columns, top.groupby("group_label", sort=False), strict=False
+):
+    with column:
+        st.markdown(f"**{nation}** (n = {rows['unweighted_base'].max():,})")
+        st.markdown(
+            "\n".join(
+                f"{int(r.rank_in_group)}. {r.priority_label}: "
+                + percent_cell(r.pct_chosen, r.low_base, r.suppressed, r.more_emphasis)
+                for r in rows.itertuples()
+            )
+        )
 
 frame = data.priorities(marts, breakdown, wave)
 frame = frame.assign(
-    column=ui.group_names(frame),
+    column=group_names(frame),
     cell=[
-        ui.percent_cell(pct, lb, sp, emphasis=emph)
+        percent_cell(pct, lb, sp, emphasis=emph)
         for pct, emph, lb, sp in zip(
             frame.pct_chosen, frame.more_emphasis, frame.low_base, frame.suppressed, strict=True
         )
     ],
     shade=frame["more_emphasis"].map({True: ui.EMPHASIS_COLOUR}).fillna(""),
 )
-st.subheader(f"{ui.breakdown_label(breakdown)}, wave {wave}")
+st.subheader(f"{breakdown_label(breakdown)}, wave {wave}")
 columns = list(dict.fromkeys(frame["column"]))
-st.table(
+ui.table(
     ui.shaded_table(
         frame,
         rows="priority_label",
@@ -50,21 +77,18 @@ st.table(
         shade="shade",
         row_order=list(dict.fromkeys(frame["priority_label"])),
         column_order=columns,
-    )
+    ),
+    frame.drop(columns=["column", "cell", "shade"]),
+    f"priorities-{breakdown}-{wave}",
+    "priorities_csv",
 )
 bases = frame.groupby("column", sort=False)["unweighted_base"].max()
 st.caption(
-    f"{ui.EMPHASIS_MARK} highlighted: priority given more emphasis than average (the group's % "
-    "is significantly above the rest of the sample's, "
-    f"{data.thresholds(marts).confidence_level} level). "
-    f"{ui.LOW_BASE_MARK} low base. Rows in the UK's order. "
+    f"{EMPHASIS_MARK} highlighted: priority given more emphasis than average (the group's % "
+    f"is significantly above the rest of the sample's, {rules.confidence_level} level). "
+    f"{LOW_BASE_MARK} low base. Rows in the UK's order. "
     + "Base: "
     + "; ".join(f"{c} ({n:,})" for c, n in bases.items())
     + ". "
-    + ui.fieldwork_caption(wave_frame, [wave])
-)
-ui.download_csv(
-    frame.drop(columns=["column", "cell", "shade"]),
-    f"priorities-{breakdown}-{wave}.csv",
-    key="priorities_csv",
+    + fieldwork_caption(wave_frame, [wave])
 )

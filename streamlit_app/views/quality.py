@@ -6,6 +6,7 @@ import streamlit as st
 
 import data
 import ui
+from formatting import fieldwork
 
 marts = ui.require_marts()
 wave_frame = data.waves(marts)
@@ -23,7 +24,7 @@ else:
 st.subheader("Landed waves")
 waves_table = wave_frame.assign(
     fieldwork=[
-        ui.fieldwork(a, b)
+        fieldwork(a, b)
         for a, b in zip(wave_frame.fieldwork_start, wave_frame.fieldwork_end, strict=True)
     ],
     design_effect=(wave_frame["respondents"] / wave_frame["effective_base"]).round(2),

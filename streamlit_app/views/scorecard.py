@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+import charts
 import data
+import pickers
 import ui
+from formatting import (
+    BREAK_MARK,
+    SUPPRESSED,
+    bases_caption,
+    change_cell,
+    fieldwork_caption,
+    flag,
+    group_label,
+    index_cell,
+    interval,
+    signed,
+    vs_rest_word,
+)
 
 marts = ui.require_marts()
 rules = data.thresholds(marts)
@@ -14,72 +29,93 @@ wave_frame = data.waves(marts)
 st.title("Scorecard")
 left, right = st.columns(2)
 with left:
-    breakdown = ui.breakdown_picker(marts, "scorecard_breakdown", default="all")
+    breakdown = pickers.breakdown_picker(marts, "scorecard_breakdown", default="all")
 with right:
-    group = ui.group_picker(marts, breakdown, "scorecard_group")
-ui.set_link(breakdown=breakdown, group=group)
+    group = pickers.group_picker(marts, breakdown, "scorecard_group")
+pickers.set_link(breakdown=breakdown, group=group)
 
 card = data.scorecard(marts, breakdown, group)
 latest_wave = card["wave_id"].iloc[0]
 baseline_wave = card["baseline_wave_id"].iloc[0]
 latest_row = wave_frame[wave_frame["wave_id"] == latest_wave].iloc[0]
-st.subheader(f"{group}, wave {latest_wave}")
+shown_group = group_label(breakdown, group)
+st.subheader(f"{shown_group}, wave {latest_wave}")
 st.caption(
-    ui.fieldwork_caption(wave_frame, [latest_wave])
+    fieldwork_caption(wave_frame, [latest_wave])
     + f" Baseline: {baseline_wave}. "
-    + ui.bases_caption(card.assign(group_label=group))
+    + bases_caption(card.assign(group_label=shown_group))
 )
 if latest_wave == baseline_wave:
     st.info("Only one wave is published for this group: changes appear from the next wave.")
 
-columns = st.columns(4)
-for position, row in enumerate(card.itertuples()):
-    with columns[position % 4]:
-        if row.suppressed:
-            st.metric(row.mission_name, ui.SUPPRESSED, help=f"Base {row.unweighted_base:,}")
-            continue
-        change = (
-            None
-            if row.change_vs_previous is None or row.change_vs_previous != row.change_vs_previous
-            else f"{ui.signed(row.change_vs_previous, 1)} vs {row.previous_wave_id}"
-            + (" (trend break)" if row.trend_break else "")
-        )
-        st.metric(
-            row.mission_name,
-            ui.index_cell(row.index_score, row.low_base, False),
-            delta=change,
-            delta_color="normal" if ui.flag(row.change_significant) else "off",
-            help=(
-                f"{rules.confidence_level} interval {row.ci_low:.1f} to {row.ci_high:.1f}; "
-                f"base {row.unweighted_base:,}"
-                f" (effective {row.effective_base:,.0f}). A coloured change is significant."
-            ),
-        )
+# Tiles in mission order; on a narrow screen each row of four stacks in order.
+for start in range(0, len(card), 4):
+    columns = st.columns(4)
+    for column, row in zip(columns, card.iloc[start : start + 4].itertuples(), strict=False):
+        with column:
+            if flag(row.suppressed):
+                st.metric(row.mission_name, SUPPRESSED, help=f"Base {row.unweighted_base:,}")
+                continue
+            change = (
+                None
+                if row.change_vs_previous is None
+                or row.change_vs_previous != row.change_vs_previous
+                else f"{signed(row.change_vs_previous, 1)} vs {row.previous_wave_id}"
+                + (f" {BREAK_MARK} trend break" if flag(row.trend_break) else "")
+            )
+            significant = flag(row.change_significant) and not flag(row.trend_break)
+            st.metric(
+                row.mission_name,
+                index_cell(row.index_score, row.low_base, False),
+                delta=change,
+                delta_color="normal" if significant else "off",
+                help=(
+                    f"{rules.confidence_level} interval {interval(row.ci_low, row.ci_high)}; base "
+                    f"{row.unweighted_base:,} (effective {row.effective_base:,.0f}). A coloured "
+                    "change is significant; a change across a trend break is never coloured."
+                ),
+            )
 
-st.altair_chart(ui.scorecard_chart(card[~card["suppressed"]]))
+shown = card[~card["suppressed"].map(flag)]
+ui.chart(charts.scorecard_chart(shown))
 
+
+def _notes(row: object) -> str:
+    notes = [
+        ("suppressed", flag(row.suppressed)),
+        ("low base", flag(row.low_base) and not flag(row.suppressed)),
+        (f"{BREAK_MARK} trend break vs previous wave", flag(row.trend_break)),
+        ("questions changed since baseline", flag(row.break_since_baseline)),
+    ]
+    return "; ".join(note for note, on in notes if on)
+
+
+previous = card["previous_wave_id"].dropna()
+previous_wave = previous.iloc[0] if not previous.empty else "previous"
 table = card.assign(
     index=card["index_score"].round(1),
     ci_low=card["ci_low"].round(1),
     ci_high=card["ci_high"].round(1),
+    vs_rest=card["vs_rest"].map(vs_rest_word).fillna(""),
     change_vs_previous=card["change_vs_previous"].round(1),
-    change_vs_baseline=card["change_vs_baseline"].round(1),
-    effective_base=card["effective_base"].round(0),
-    notes=[
-        "; ".join(
-            note
-            for note, on in (
-                ("suppressed", sp),
-                ("low base", lb and not sp),
-                ("trend break vs previous wave", tb),
-                ("questions changed since baseline", bb),
-            )
-            if on
-        )
-        for sp, lb, tb, bb in zip(
-            card.suppressed, card.low_base, card.trend_break, card.break_since_baseline, strict=True
+    change_vs_previous_shown=[
+        change_cell(c, s, b)
+        for c, s, b in zip(
+            card.change_vs_previous, card.change_significant, card.trend_break, strict=True
         )
     ],
+    change_vs_baseline=card["change_vs_baseline"].round(1),
+    change_vs_baseline_shown=[
+        change_cell(c, s, b)
+        for c, s, b in zip(
+            card.change_vs_baseline,
+            card.change_vs_baseline_significant,
+            card.break_since_baseline,
+            strict=True,
+        )
+    ],
+    effective_base=card["effective_base"].round(0),
+    notes=[_notes(row) for row in card.itertuples()],
 )[
     [
         "mission_name",
@@ -90,9 +126,9 @@ table = card.assign(
         "effective_base",
         "vs_rest",
         "change_vs_previous",
-        "change_significant",
+        "change_vs_previous_shown",
         "change_vs_baseline",
-        "change_vs_baseline_significant",
+        "change_vs_baseline_shown",
         "notes",
     ]
 ]
@@ -100,27 +136,43 @@ st.dataframe(
     table,
     hide_index=True,
     height="content",
+    column_order=[
+        "mission_name",
+        "index",
+        "ci_low",
+        "ci_high",
+        "unweighted_base",
+        "effective_base",
+        "vs_rest",
+        "change_vs_previous_shown",
+        "change_vs_baseline_shown",
+        "notes",
+    ],
     column_config={
-        "mission_name": "Mission",
+        "mission_name": st.column_config.TextColumn("Mission", width="medium"),
         "index": st.column_config.NumberColumn("Index", format="%.1f"),
         "ci_low": st.column_config.NumberColumn(f"{rules.confidence_level} low", format="%.1f"),
         "ci_high": st.column_config.NumberColumn(f"{rules.confidence_level} high", format="%.1f"),
         "unweighted_base": st.column_config.NumberColumn("Base (n)", format="localized"),
         "effective_base": st.column_config.NumberColumn("Effective base", format="localized"),
         "vs_rest": "vs rest of sample",
-        "change_vs_previous": st.column_config.NumberColumn(
-            f"Change vs {card['previous_wave_id'].iloc[0] or 'previous'}", format="%.1f"
-        ),
-        "change_significant": "Significant",
-        "change_vs_baseline": st.column_config.NumberColumn(
-            f"Change vs {baseline_wave} (baseline)", format="%.1f"
-        ),
-        "change_vs_baseline_significant": "Significant ",
-        "notes": "Notes",
+        "change_vs_previous_shown": f"Change vs {previous_wave}",
+        "change_vs_baseline_shown": f"Change vs {baseline_wave} (baseline)",
+        "notes": st.column_config.TextColumn("Notes", width="large"),
     },
 )
 st.caption(
-    f"Changes are tested at the {rules.confidence_level} level with both waves' standard errors. "
+    f"Changes are tested at the {rules.confidence_level} level with both waves' standard "
+    f"errors: ▲ / ▼ a significant rise / fall; {BREAK_MARK} the questions changed (trend "
+    "break), so the change is not like for like and is never marked as significant. "
     f"Respondents in wave {latest_wave}: {latest_row.respondents:,}."
 )
-ui.download_csv(card, f"scorecard-{breakdown}-{latest_wave}.csv", key="scorecard_csv")
+ui.download_csv(
+    table.drop(columns=["change_vs_previous", "change_vs_baseline"]),
+    f"scorecard-{breakdown}-{latest_wave}-as-shown.csv",
+    key="scorecard_shown_csv",
+    label="Download table as shown",
+)
+ui.download_csv(
+    card, f"scorecard-{breakdown}-{latest_wave}.csv", key="scorecard_csv", label="Download data"
+)

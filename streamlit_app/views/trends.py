@@ -5,8 +5,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import charts
 import data
+import pickers
 import ui
+from formatting import (
+    BREAK_MARK,
+    FALL_MARK,
+    LOW_BASE_MARK,
+    RISE_MARK,
+    UK,
+    bases_caption,
+    change_mark,
+    fieldwork_caption,
+    index_cell,
+)
 
 marts = ui.require_marts()
 rules = data.thresholds(marts)
@@ -23,20 +36,26 @@ st.markdown(
 
 left, middle, right = st.columns([1.2, 2.2, 1])
 with left:
-    breakdown = ui.breakdown_picker(marts, "trends_breakdown")
+    breakdown = pickers.breakdown_picker(marts, "trends_breakdown")
 with middle:
     if breakdown == "all":
-        groups = [data.UK]
-        st.multiselect("Groups to compare", [data.UK], default=[data.UK], disabled=True)
+        groups = [UK]
+        st.multiselect("Groups to compare", [UK], default=[UK], disabled=True)
     else:
-        groups = ui.groups_picker(marts, breakdown, "trends_groups")
+        groups = pickers.groups_picker(marts, breakdown, "trends_groups")
 with right:
     with_uk = breakdown != "all" and st.toggle("Show the UK alongside", True, key="trends_uk")
+    shared_y = st.toggle(
+        "Same y-axis for every mission",
+        False,
+        key="trends_shared_y",
+        help="One scale for all twelve charts, so a one-point move looks like one point.",
+    )
 with st.popover("Missions shown", icon=":material/filter_list:"):
     chosen_missions = st.multiselect(
         "Missions", mission_names, default=mission_names, key="trends_missions"
     )
-ui.set_link(breakdown=breakdown, groups=groups)
+pickers.set_link(breakdown=breakdown, groups=groups)
 
 if not groups:
     st.info("Choose at least one group to compare.")
@@ -45,7 +64,7 @@ elif not chosen_missions:
 else:
     frame = data.mission_trends(marts, breakdown, tuple(groups))
     if with_uk:
-        frame = pd.concat([data.mission_trends(marts, "all", (data.UK,)), frame])
+        frame = pd.concat([data.mission_trends(marts, "all", (UK,)), frame])
     frame = frame[frame["mission_name"].isin(chosen_missions)]
     if len(wave_ids) == 1:
         st.info(
@@ -53,35 +72,53 @@ else:
             "second wave is published. The chart shows this wave's scores with their "
             f"{rules.confidence_level} intervals."
         )
-    shown_groups = [data.UK, *groups] if with_uk else groups
-    st.altair_chart(ui.trend_chart(frame, wave_ids, chosen_missions, shown_groups))
+    shown_groups = [UK, *groups] if with_uk else groups
+    y_domain = charts.index_domain(frame) if shared_y else None
+    # A grid of one chart per mission: on a narrow screen the columns stack, in mission
+    # order, so all twelve stay visible.
+    grid = st.columns(3)
+    for position, mission in enumerate(chosen_missions):
+        with grid[position % 3]:
+            st.altair_chart(
+                charts.trend_chart(
+                    frame[frame["mission_name"] == mission],
+                    wave_ids,
+                    shown_groups,
+                    y_domain=y_domain,
+                    title=mission,
+                ),
+                width="stretch",
+            )
     st.caption(
         f"Shaded band: {rules.confidence_level} interval. ◆ the change since the previous "
         f"wave is significant ({rules.confidence_level} level). Dotted ring: low base (under "
         f"{rules.low_base_threshold} respondents), treat with caution. Gap: suppressed (under "
-        f"{rules.suppression_threshold} respondents). Dashed rule: trend break, the mission's "
-        "questions changed, so that wave is not comparable with the one before. Hover a "
-        "point for its base and interval."
+        f"{rules.suppression_threshold} respondents). Dashed "
+        "rule: trend break, the mission's questions changed, so that wave is not comparable "
+        "with the one before (never marked significant). Hover a point for its base and "
+        "interval. "
+        + ("One y-axis for all missions." if shared_y else "Each chart has its own y-axis.")
     )
-    st.caption(ui.fieldwork_caption(wave_frame))
-    st.caption(ui.bases_caption(frame))
+    st.caption(fieldwork_caption(wave_frame))
+    st.caption(bases_caption(frame))
 
     latest = frame[frame["wave_id"] == wave_ids[-1]].assign(
         cell=lambda f: [
-            ui.index_cell(s, lb, sp) + {"rise": " ▲", "fall": " ▼"}.get(ui.movement(c, d), "")
-            for s, lb, sp, c, d in zip(
+            " ".join(filter(None, [index_cell(s, lb, sp), "" if sp else change_mark(d, c, b)]))
+            for s, lb, sp, c, d, b in zip(
                 f.index_score,
                 f.low_base,
                 f.suppressed,
                 f.change_significant,
                 f.change_vs_previous,
+                f.trend_break,
                 strict=True,
             )
         ],
         shade="",
     )
     st.subheader(f"Latest wave: {wave_ids[-1]}")
-    st.table(
+    ui.table(
         ui.shaded_table(
             latest,
             rows="mission_name",
@@ -90,10 +127,14 @@ else:
             shade="shade",
             row_order=chosen_missions,
             column_order=shown_groups,
-        )
+        ),
+        frame,
+        f"levelling-up-index-trends-{breakdown}",
+        "trends_csv",
     )
     st.caption(
-        f"Index in {wave_ids[-1]}. ▲ / ▼ significant rise / fall since the previous wave; "
-        f"{ui.LOW_BASE_MARK} low base. " + ui.fieldwork_caption(wave_frame, [wave_ids[-1]])
+        f"Index in {wave_ids[-1]}. {RISE_MARK} / {FALL_MARK} significant rise / fall since the "
+        f"previous wave; {BREAK_MARK} trend break (questions changed: not comparable, never "
+        f"marked as a rise or fall); {LOW_BASE_MARK} low base. "
+        + fieldwork_caption(wave_frame, [wave_ids[-1]])
     )
-    ui.download_csv(frame, f"levelling-up-index-trends-{breakdown}.csv", key="trends_csv")

@@ -32,6 +32,8 @@ APP_DIR = PROJECT_ROOT / "streamlit_app"
 APP_FILE = APP_DIR / "app.py"
 PAGES = {
     "trends": "views/trends.py",
+    "overview": "views/overview.py",
+    "missions": "views/missions.py",
     "scorecard": "views/scorecard.py",
     "breakdown": "views/breakdown.py",
     "priorities": "views/priorities.py",
@@ -278,7 +280,8 @@ def test_trends_defaults_show_the_marts(marts_env: Path) -> None:
     latest = marts_frame(
         marts_env,
         """
-        select group_label, mission_name, index_score, change_significant, change_vs_previous
+        select group_label, mission_name, index_score, change_significant, change_vs_previous,
+               trend_break
         from marts.fct_mission_index
         where wave_id = ? and group_label in ('UK', 'North East', 'London')
         """,
@@ -288,13 +291,17 @@ def test_trends_defaults_show_the_marts(marts_env: Path) -> None:
     for row in latest.itertuples():
         cell = table.loc[row.mission_name, row.group_label]
         assert cell.split()[0] == signed(row.index_score)
+        # an arrow only for a significant like-for-like change; a trend break is marked ‡
         marked = "▲" in cell or "▼" in cell
-        assert marked == bool(row.change_significant), (row, cell)
-    # the chart carries the same rows: every wave, mission and group, with its interval
-    (chart,) = charts(at)
-    spec = chart.proto.spec
-    for text in ("trend break", "ci_low", "ci_high", "change_significant", "Base (n)"):
-        assert text in spec
+        assert marked == (bool(row.change_significant) and not row.trend_break), (row, cell)
+        assert ("‡" in cell) == bool(row.trend_break), (row, cell)
+    # one chart per mission, each carrying every wave and group with its interval
+    shown = charts(at)
+    assert len(shown) == 12
+    for chart in shown:
+        spec = chart.proto.spec
+        for text in ("trend break", "ci_low", "ci_high", "shown_significant", "Base (n)"):
+            assert text in spec
     assert "Fieldwork: 2022-02:" in captions(at)
     assert "Base (respondents): UK (" in captions(at)
     assert at.query_params["breakdown"] == ["region"] or at.query_params["breakdown"] == "region"
@@ -371,12 +378,13 @@ def test_hostile_query_parameters_are_harmless(marts_env: Path, page: str) -> No
             "group": HOSTILE[1],
             "wave": HOSTILE[2],
             "question": HOSTILE[3],
+            "mission": HOSTILE[0],
         },
     )
     # an unknown value is ignored (said so), never queried or echoed; the page shows defaults
     if page != "quality":
         assert any("unknown" in w.value for w in at.warning)
-    if page not in ("quality", "local_areas"):  # local areas pick an authority, no breakdown
+    if page not in {"quality", "overview", "missions", "local_areas"}:  # no breakdown picker
         breakdown = widget(at, "selectbox", "Breakdown").value
         assert breakdown in {"region", "all", "supergroup"}
     shown = "\n".join(str(e.value) for e in [*at.warning, *at.markdown, *at.caption])
@@ -432,7 +440,7 @@ def test_scorecard_equals_the_marts(marts_env: Path) -> None:
         marts_env,
         """
         select l.mission_name, l.index_score, l.ci_low, l.change_vs_previous,
-               l.change_significant, l.index_score - b.index_score as since_baseline
+               l.change_significant, l.trend_break, l.index_score - b.index_score as since_baseline
         from marts.fct_mission_index as l
         join marts.fct_mission_index as b
           on b.breakdown = l.breakdown and b.group_label = l.group_label
@@ -449,7 +457,8 @@ def test_scorecard_equals_the_marts(marts_env: Path) -> None:
         assert metric.value.split()[0] == signed(row.index_score)
         assert metric.delta.split()[0] == signed(row.change_vs_previous, 1)
         grey = metric.proto.color == Metric.MetricColor.GRAY
-        assert grey != bool(row.change_significant)  # a coloured change is significant
+        # a coloured change is significant and like for like (never across a trend break)
+        assert grey != (bool(row.change_significant) and not row.trend_break)
     table = at.dataframe[0].value.set_index("mission_name")
     for row in rows.itertuples():
         assert table.loc[row.mission_name, "index"] == pytest.approx(row.index_score, abs=0.051)

@@ -1,0 +1,265 @@
+"""How the app and the wave report print the marts' values: numbers, flags, marks, labels.
+
+Pure functions over values and frames (no Streamlit, no SQL), shared by the pages, the
+charts and the PDF / Excel report, so a cell reads the same on screen and on paper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from lui import contract
+from lui.contract import Thresholds
+
+UK = "UK"
+UK_ROW = "All UK"
+SUPPRESSED = "suppressed"
+LOW_BASE_MARK = "†"
+EMPHASIS_MARK = "●"
+RISE_MARK = "▲"
+FALL_MARK = "▼"
+ABOVE_MARK = "▲"
+BELOW_MARK = "▼"
+BREAK_MARK = "‡"
+
+_SINGLE_LABELS: dict[str, str] = {
+    "all": UK_ROW,
+    "nation": "Nation",
+    "region": "Region",
+    "supergroup": "ONS area classification (supergroup)",
+    "imd_quintile": "Deprivation quintile (IMD)",
+    "urban_rural": "Urban / rural",
+    "age_band": "Age band",
+    "gender": "Gender",
+}
+_SHORT_LABELS: dict[str, str] = {"imd_quintile": "Deprivation quintile"}
+# Single breakdowns, then the cross-breakdowns ("Region x Deprivation quintile").
+BREAKDOWN_LABELS: dict[str, str] = {
+    **_SINGLE_LABELS,
+    **{
+        contract.cross_breakdown_name(pair): " x ".join(
+            _SHORT_LABELS.get(part, _SINGLE_LABELS[part]) for part in pair
+        )
+        for pair in contract.CROSS_BREAKDOWNS
+    },
+}
+
+# Deprivation quintiles as the report names them (1 = the most deprived fifth of areas).
+IMD_LABELS: dict[str, str] = {
+    "1": "1 – most deprived",
+    "2": "2",
+    "3": "3",
+    "4": "4",
+    "5": "5 – least deprived",
+}
+
+
+def breakdown_label(breakdown: str) -> str:
+    return BREAKDOWN_LABELS.get(breakdown, breakdown)
+
+
+def group_label(breakdown: str, label: str) -> str:
+    """A group as people read it: 'All UK', '1 – most deprived', else its label."""
+    if breakdown == "all":
+        return UK_ROW
+    if breakdown == "imd_quintile":
+        return IMD_LABELS.get(str(label), str(label))
+    return str(label)
+
+
+def group_names(frame: pd.DataFrame) -> pd.Series:
+    """Each row's group as the tables show it (see group_label)."""
+    return pd.Series(
+        [group_label(b, g) for b, g in zip(frame["breakdown"], frame["group_label"], strict=True)],
+        index=frame.index,
+        dtype="object",
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Numbers
+# --------------------------------------------------------------------------------------
+def missing(value: object) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def signed(value: float | None, digits: int = 0) -> str:
+    """+16, -33, 0 (the report's style); an en dash for a missing value."""
+    if missing(value):
+        return "–"
+    rounded = round(float(value), digits)
+    if rounded == 0:
+        return f"{0:.{digits}f}"
+    return f"{rounded:+.{digits}f}"
+
+
+def flag(value: object) -> bool:
+    """A nullable boolean from the marts (None, NA, numpy or Python bool) as a plain bool."""
+    return not missing(value) and bool(value)
+
+
+def yes_no(value: object) -> str:
+    """A flag as a word for a table cell: 'yes', or '' (never 'None' or a checkbox)."""
+    return "yes" if flag(value) else ""
+
+
+def movement(significant: object, change: object, trend_break: object = False) -> str:
+    """'rise' / 'fall' when the change is significant and like for like, else ''.
+
+    A change across a trend break (the mission's questions changed) is never a movement,
+    whatever its test says: the two waves did not ask the same thing.
+    """
+    if flag(trend_break) or not flag(significant) or missing(change) or change == 0:
+        return ""
+    return "rise" if float(change) > 0 else "fall"
+
+
+def movement_word(significant: object, change: object, trend_break: object = False) -> str:
+    """The change's class as a chart legend names it."""
+    if flag(trend_break):
+        return "trend break (not comparable)"
+    moved = movement(significant, change)
+    return f"significant {moved}" if moved else "no significant change"
+
+
+MOVEMENT_CLASSES: tuple[str, ...] = (
+    "significant rise",
+    "no significant change",
+    "significant fall",
+    "trend break (not comparable)",
+)
+
+
+def change_mark(change: object, significant: object, trend_break: object = False) -> str:
+    """▲ / ▼ for a significant like-for-like rise / fall, ‡ across a trend break (never an
+    arrow), '' otherwise."""
+    if missing(change):
+        return ""
+    if flag(trend_break):
+        return BREAK_MARK
+    return {"rise": RISE_MARK, "fall": FALL_MARK}.get(movement(significant, change), "")
+
+
+def change_cell(change: object, significant: object, trend_break: object = False) -> str:
+    """A change as a table cell: +5 ▲ / -3 ▼ when significant, '-18 ‡' across a trend
+    break, '+1' otherwise, '–' when there is none."""
+    if missing(change):
+        return "–"
+    mark = change_mark(change, significant, trend_break)
+    return signed(change) + (f" {mark}" if mark else "")
+
+
+def vs_rest_mark(vs_rest: object) -> str:
+    return {"above": f" {ABOVE_MARK}", "below": f" {BELOW_MARK}"}.get(str(vs_rest), "")
+
+
+def vs_rest_word(vs_rest: object) -> str:
+    return {"above": f"{ABOVE_MARK} above", "below": f"{BELOW_MARK} below"}.get(str(vs_rest), "")
+
+
+def index_cell(
+    score: float | None, low_base: object, suppressed: object, vs_rest: object = None
+) -> str:
+    """A table cell of the index: +16, +16 ▲ when significantly above the rest (▼ below),
+    +16 † for a low base, 'suppressed'."""
+    if flag(suppressed):
+        return SUPPRESSED
+    return signed(score) + vs_rest_mark(vs_rest) + (f" {LOW_BASE_MARK}" if flag(low_base) else "")
+
+
+def percent_cell(
+    pct: float | None, low_base: object, suppressed: object, emphasis: object = False
+) -> str:
+    """A table cell of a weighted %: 42%, 42% ● for more emphasis than the rest, 42% † for
+    a low base, 'suppressed' (also when there is no %)."""
+    if flag(suppressed) or missing(pct):
+        return SUPPRESSED
+    return (
+        f"{pct:.0f}%"
+        + (f" {EMPHASIS_MARK}" if flag(emphasis) else "")
+        + (f" {LOW_BASE_MARK}" if flag(low_base) else "")
+    )
+
+
+def interval(low: object, high: object, digits: int = 1) -> str:
+    if missing(low) or missing(high):
+        return SUPPRESSED
+    return f"{float(low):.{digits}f} to {float(high):.{digits}f}"
+
+
+# --------------------------------------------------------------------------------------
+# Dates and bases
+# --------------------------------------------------------------------------------------
+def fieldwork(start: object, end: object) -> str:
+    """17-23 Feb 2022."""
+    a, b = pd.Timestamp(start), pd.Timestamp(end)
+    if a.year != b.year:
+        return f"{a:%d %b %Y} – {b:%d %b %Y}"
+    if a.month != b.month:
+        return f"{a:%d %b} – {b:%d %b %Y}"
+    return f"{a:%d}–{b:%d %b %Y}"
+
+
+def fieldwork_caption(wave_frame: pd.DataFrame, wave_ids: Sequence[str] | None = None) -> str:
+    """Fieldwork dates and sample sizes of some waves (default: all)."""
+    frame = wave_frame if wave_ids is None else wave_frame[wave_frame["wave_id"].isin(wave_ids)]
+    parts = [
+        f"{row.wave_id}: {fieldwork(row.fieldwork_start, row.fieldwork_end)} "
+        f"(n = {row.respondents:,})"
+        for row in frame.itertuples()
+    ]
+    return "Fieldwork: " + "; ".join(parts) + "."
+
+
+def bases_caption(frame: pd.DataFrame, label_column: str = "group_label") -> str:
+    """Base: UK (4,000); London (512)..., from the largest unweighted base per group."""
+    bases = frame.groupby(label_column, sort=False)["unweighted_base"].max()
+    return "Base (respondents): " + "; ".join(f"{g} ({n:,})" for g, n in bases.items()) + "."
+
+
+# --------------------------------------------------------------------------------------
+# Prose shared by the app and the report
+# --------------------------------------------------------------------------------------
+def methodology_text(rules: Thresholds) -> str:
+    """The methodology notes (markdown), with the thresholds the published copy was built
+    with (data.thresholds)."""
+    z = f"{rules.z_critical:g}"
+    return f"""
+**How the Levelling Up Index is calculated.** Every answer maps to points from +200 to -200
+through its answer scale (a five-step scale gives +200, +100, 0, -100, -200; "Don't know"
+gives 0 and counts; refusals and questions not asked do not count; negative wordings score
+in reverse; 0-10 scales map linearly). A respondent's mission score is the weighted average
+of the points of the mission's questions they answered; a group's index is the
+survey-weighted mean of its respondents' scores, so it runs from -200 to +200.
+
+**Uncertainty.** Standard errors use Taylor linearisation for a weighted single-stage design
+(as R's `survey::svymean`); the {rules.confidence_level} interval is the index ± {z} SE. A
+group is *significantly above/below* ({ABOVE_MARK} / {BELOW_MARK}) when it differs from the
+rest of the sample (everyone in the wave not in the group) with |z| > {z}; a change between
+waves is significant on the same test using both waves' standard errors. The effective base,
+(Σw)² / Σw², is the sample size the weighted estimate is as precise as.
+
+**Bases and disclosure.** Bases are unweighted respondents with a score on the mission (or
+who answered the question). Groups with fewer than {rules.low_base_threshold} respondents
+are flagged as a low base ({LOW_BASE_MARK}, treat with caution); groups with fewer than
+{rules.suppression_threshold} are suppressed: no score, interval or flag is published, only
+the base.
+
+**Trend breaks.** When the questions behind a mission change between waves (a
+questionnaire change), the wave is marked as a trend break ({BREAK_MARK}): its change since
+the previous wave is not like for like, so it is never shown as a significant rise or fall.
+
+**Source.** Published marts of the Levelling Up Index warehouse (read-only copy), built with
+dbt from the landed survey waves. Figures are rounded for display; the long CSV downloads
+carry full precision.
+"""
+
+
+def base_note(rules: Thresholds) -> str:
+    """The low-base and suppression note under a table, with the copy's thresholds."""
+    return (
+        f"{LOW_BASE_MARK} low base (under {rules.low_base_threshold} respondents): treat with "
+        f"caution. '{SUPPRESSED}': under {rules.suppression_threshold} respondents, not "
+        "published."
+    )
