@@ -44,7 +44,14 @@ FONT_SIZE = 12
 
 def _configured(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
     return (
-        chart.properties(description=description)
+        # SVG, not canvas: screen readers get each mark's label, and tests can measure marks
+        # the plot keeps its height: the width fits the container, legends and axes add
+        # to the height instead of eating it (Streamlit's default is 'fit' both ways)
+        chart.properties(
+            description=description,
+            usermeta={"embedOptions": {"renderer": "svg"}},
+            autosize={"type": "fit-x", "contains": "padding"},
+        )
         .configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelColor=TEXT_COLOUR)
         .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="top")
         .configure_view(strokeWidth=0)
@@ -152,36 +159,68 @@ def trend_chart(
         alt.Tooltip("low_base:N", title="Low base"),
         alt.Tooltip("suppressed:N", title="Suppressed"),
     ]
-    band = alt.Chart().mark_area(opacity=0.18).encode(x, y="ci_low:Q", y2="ci_high:Q", color=colour)
+    band = (
+        alt.Chart()
+        .mark_area(opacity=0.18, aria=False)
+        .encode(x, y="ci_low:Q", y2="ci_high:Q", color=colour)
+    )
     line = alt.Chart().mark_line(invalid="break-paths-show-domains").encode(x, y, color=colour)
     points = (
         alt.Chart().mark_point(filled=True, size=35).encode(x, y, color=colour, tooltip=tooltip)
     )
     significant = (
         alt.Chart()
-        .mark_point(shape="diamond", filled=True, size=130, stroke="black", strokeWidth=1)
-        .encode(x, y, color=colour, tooltip=tooltip)
+        .mark_point(
+            shape="diamond",
+            filled=True,
+            size=130,
+            stroke="black",
+            strokeWidth=1,
+            description="significant changes since the previous wave",
+        )
+        .encode(x, y, color=colour, tooltip=[alt.Tooltip("marked:N", title="Marked"), *tooltip])
+        .transform_calculate(marked="'significant change'")
         .transform_filter("datum.shown_significant === true")
     )
     low = (
         alt.Chart()
-        .mark_point(shape="circle", filled=False, size=260, color="#555", strokeDash=[2, 2])
+        .mark_point(
+            shape="circle", filled=False, size=260, color="#555", strokeDash=[2, 2], aria=False
+        )
         .encode(x, y, tooltip=tooltip)
         .transform_filter("datum.low_base === true && datum.suppressed !== true")
     )
+    # one rule and one label per wave with a break (not one per group)
     breaks = (
         alt.Chart()
-        .mark_rule(strokeDash=[5, 4], color="#444", strokeWidth=1.5)
+        .mark_rule(strokeDash=[5, 4], color="#444", strokeWidth=1.5, aria=False)
         .encode(x)
         .transform_filter("datum.trend_break === true")
+        .transform_aggregate(groups="count()", groupby=["wave_id"])
     )
     break_label = (
         alt.Chart()
-        .mark_text(align="left", baseline="top", dx=4, dy=2, fontSize=11, color=TEXT_COLOUR)
+        .mark_text(
+            align="left",
+            baseline="top",
+            dx=4,
+            dy=2,
+            fontSize=11,
+            color=TEXT_COLOUR,
+            description="trend breaks",
+        )
         .encode(x, y=alt.value(0), text=alt.value("trend break"))
         .transform_filter("datum.trend_break === true")
+        .transform_aggregate(groups="count()", groupby=["wave_id"])
     )
-    layers = [band, line, points, significant, low, breaks, break_label]
+    # a layer whose filter leaves nothing is left out (an empty mark group has no label)
+    layers = [band, line, points]
+    if plot["shown_significant"].any():
+        layers.append(significant)
+    if (plot["low_base"].map(flag) & ~plot["suppressed"].map(flag)).any():
+        layers.append(low)
+    if plot["trend_break"].map(flag).any():
+        layers += [breaks, break_label]
     if len(wave_order) == 1:
         layers.insert(
             1, alt.Chart().mark_rule().encode(x, y="ci_low:Q", y2="ci_high:Q", color=colour)
@@ -277,7 +316,7 @@ def scorecard_chart(frame: pd.DataFrame, width: int | str = "container") -> alt.
             tooltip=tooltip,
         )
     )
-    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#999").encode(x="x:Q")
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#999", aria=False).encode(x="x:Q")
     chart = alt.layer(zero, alt.layer(bars, dots, data=plot)).properties(
         width=width, height=alt.Step(ROW_STEP)
     )
@@ -374,12 +413,20 @@ def groups_chart(
     )
     withheld = (
         alt.Chart()
-        .mark_text(align="left", dx=6, fontSize=FONT_SIZE, color=TEXT_COLOUR, fontStyle="italic")
+        .mark_text(
+            align="left",
+            dx=6,
+            fontSize=FONT_SIZE,
+            color=TEXT_COLOUR,
+            fontStyle="italic",
+            description="suppressed groups",
+        )
         .encode(y, x=alt.value(0), text="label:N")
         .transform_filter("!isValid(datum.index_score)")
     )
-    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#666").encode(x="x:Q")
-    chart = alt.layer(zero, alt.layer(bars, whiskers, labels, withheld, data=plot)).properties(
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#666", aria=False).encode(x="x:Q")
+    marks = [bars, whiskers, labels] + ([withheld] if plot["index_score"].isna().any() else [])
+    chart = alt.layer(zero, alt.layer(*marks, data=plot)).properties(
         width=width, height=alt.Step(ROW_STEP)
     )
     if title:
@@ -448,7 +495,7 @@ def paired_chart(
             ],
         )
     )
-    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#666").encode(x="x:Q")
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#666", aria=False).encode(x="x:Q")
     chart = alt.layer(zero, alt.layer(span, dots, data=plot)).properties(
         width=width, height=alt.Step(ROW_STEP)
     )
@@ -553,7 +600,13 @@ def answers_chart(
     )
     text = (
         alt.Chart(withheld)
-        .mark_text(align="left", dx=4, color=TEXT_COLOUR, fontStyle="italic")
+        .mark_text(
+            align="left",
+            dx=4,
+            color=TEXT_COLOUR,
+            fontStyle="italic",
+            description="suppressed groups",
+        )
         .encode(
             y,
             x=alt.value(0),
@@ -564,7 +617,9 @@ def answers_chart(
             ],
         )
     )
-    chart = alt.layer(bars, text).properties(width=width, height=alt.Step(ROW_STEP + 4))
+    chart = alt.layer(bars, *([text] if len(withheld) else [])).properties(
+        width=width, height=alt.Step(ROW_STEP + 4)
+    )
     description = "Weighted % giving each answer: " + "; ".join(
         f"{row}: "
         + ", ".join(
@@ -602,11 +657,18 @@ def nets_chart(
     )
     significant = (
         alt.Chart()
-        .mark_point(shape="diamond", filled=True, size=120, stroke="black")
+        .mark_point(
+            shape="diamond",
+            filled=True,
+            size=120,
+            stroke="black",
+            description="significant changes since the previous wave",
+        )
         .encode(x, y, color=colour)
         .transform_filter("datum.shown_significant === true")
     )
-    chart = alt.layer(line, labels, significant, data=plot).properties(width=width, height=180)
+    marks = [line, labels] + ([significant] if plot["shown_significant"].any() else [])
+    chart = alt.layer(*marks, data=plot).properties(width=width, height=180)
     if title:
         chart = chart.properties(title=alt.Title(title, anchor="start", fontSize=13))
     description = f"{title or 'Net'} by wave: " + "; ".join(

@@ -46,7 +46,7 @@ with middle:
 with right:
     with_uk = breakdown != "all" and st.toggle("Show the UK alongside", True, key="trends_uk")
     shared_y = st.toggle(
-        "Same y-axis for every mission",
+        "Same y-axis",
         False,
         key="trends_shared_y",
         help="One scale for all twelve charts, so a one-point move looks like one point.",

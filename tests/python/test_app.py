@@ -693,8 +693,11 @@ def test_perceptions_defaults_equal_the_marts(marts_env: Path) -> None:
         else:
             assert cell.split()[0] == f"{row.weighted_pct:.0f}%"
             assert ("†" in cell) == bool(row.low_base)
-    # the chart: one stacked bar per group, answers in scale order, bases in the labels
-    (chart,) = charts(at)
+    # first the UK over time (a stacked bar per wave), then one stacked bar per group,
+    # answers in scale order, bases in the labels
+    history, chart = charts(at)
+    for wave in DEMO_WAVES:
+        assert f'"wave_id":"{wave}"' in history.proto.spec.replace(" ", "")
     spec = chart.proto.spec
     for text in ("weighted_pct", "Base (n)", "All UK (n = ", "response_code"):
         assert text in spec

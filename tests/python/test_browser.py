@@ -1,11 +1,18 @@
-"""The trends page in a real browser: `streamlit run` on a free port, driven by Playwright.
+"""Every page of the app in a real browser, at desktop (1440 px) and mobile (390 px) width.
 
-Chromium comes from Debian's packages (`.ci/run` installs it); Playwright only drives it
-(`executable_path`), it never downloads a browser. The test picks a breakdown and groups
-the way a stakeholder would, checks that the chart and the marts' numbers appear and that
-the address bar carries the choice, and saves a screenshot in the test's tmp dir; with
-LUI_UPDATE_SCREENSHOT=1 it also refreshes docs/trends.png (shown in the README), so an
-ordinary test run leaves the working tree as it was.
+`streamlit run` on a free port over the session's demo marts, driven by Playwright;
+Chromium comes from Debian's packages (`.ci/run` installs it; the test fails, never skips,
+when it is missing) and Playwright never downloads a browser. The test fails when a page:
+- draws an empty or overprinted chart (a bar without height, a chart without marks, axis
+  or value labels that overlap);
+- shows a trend break as a significant change (an arrow beside ‡ in a table, a
+  'significant change' mark on a point whose change crosses a trend break);
+- loses missions or reading order at mobile width (all twelve Trends charts and Scorecard
+  tiles, in mission order, inside the screen);
+- has serious or critical accessibility violations (axe-core, bundled by
+  axe-playwright-python).
+Screenshots of every page and width go to the test's tmp dir; with LUI_UPDATE_SCREENSHOT=1
+they also refresh docs/screens/ (and docs/trends.png, shown in the README).
 """
 
 from __future__ import annotations
@@ -29,16 +36,33 @@ from test_app import DEMO_WAVES, demo_marts  # noqa: F401 - the session's demo m
 from lui.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 STREAMLIT = Path(sys.executable).with_name("streamlit")
 SCREENSHOT = PROJECT_ROOT / "docs" / "trends.png"
-START_TIMEOUT_S = 60
-UI_TIMEOUT_MS = 30_000
+SCREENS = PROJECT_ROOT / "docs" / "screens"
+START_TIMEOUT_S = 90
+UI_TIMEOUT_MS = 60_000
 GROUPS = ["North East", "London", "South West"]
+WIDTHS = {"desktop": 1440, "mobile": 390}
+# url path -> the page's title (h1)
+PAGES = {
+    "": "Levelling Up Index: trends",
+    "overview": "Overview: index scores for the 12 missions",
+    "missions?mission=4": "Mission 4: Internet",
+    "scorecard": "Scorecard",
+    "breakdown": "Index scores by group",
+    "priorities": "Priorities for improvement in the local area",
+    "perceptions": "Perceptions of levelling up",
+    "perceptions?question=support_mayor&breakdown=nation": "Perceptions of levelling up",
+    "quality": "Data quality",
+}
+if (PROJECT_ROOT / "streamlit_app" / "views" / "local_areas.py").exists():
+    PAGES["local_areas"] = ""
+SERIOUS = {"serious", "critical"}
 
 
 def free_port() -> int:
@@ -61,14 +85,16 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) ->
     pytest.fail(f"streamlit did not answer within {START_TIMEOUT_S} s:\n{log.read_text()}")
 
 
-@pytest.fixture
-def app_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def app_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """`streamlit run streamlit_app/app.py` on a free port over the demo marts."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does)")
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does)")
     marts = request.getfixturevalue("demo_marts")
     port = free_port()
-    log = tmp_path / "streamlit.log"
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     command = [
         str(STREAMLIT),
         "run",
@@ -100,9 +126,182 @@ def app_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             process.wait(timeout=15)
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
 def live(page: Page, test_id: str) -> Locator:
     """Elements of a kind, leaving out those a rerun has not replaced yet (shown stale)."""
     return page.locator(f'[data-testid="{test_id}"]:not([data-stale="true"] *)')
+
+
+def settle(page: Page) -> None:
+    """Wait until the script has finished and every chart has drawn its SVG."""
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+               && !document.querySelector('[data-stale="true"]')""",
+        timeout=UI_TIMEOUT_MS,
+    )
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+               .every(c => c.querySelector('svg .role-mark'))""",
+        timeout=UI_TIMEOUT_MS,
+    )
+    page.mouse.move(0, 0)  # no hover toolbar or tooltip in the picture
+    page.wait_for_timeout(800)  # let charts finish their transition
+
+
+# The chart checks run in the page: they measure the SVG Vega drew.
+CHART_PROBLEMS = """
+() => {
+  const problems = [];
+  const overlap = (a, b) => a.width > 0 && b.width > 0 && a.height > 0 && b.height > 0
+      && a.left < b.right - 1 && b.left < a.right - 1
+      && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  const overlapping = (nodes, what, name) => {
+    const boxes = nodes.map(n => [n.textContent, n.getBoundingClientRect()])
+                       .filter(([t, r]) => t.trim() && r.width > 0);
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++)
+        if (overlap(boxes[i][1], boxes[j][1]))
+          problems.push(`${name}: ${what} '${boxes[i][0]}' overlaps '${boxes[j][0]}'`);
+  };
+  document.querySelectorAll('[data-testid="stVegaLiteChart"]').forEach((chart, k) => {
+    const svg = chart.querySelector('svg');
+    const name = `chart ${k + 1} (${(svg && svg.getAttribute('aria-label') || '').slice(0, 60)})`;
+    if (!svg) { problems.push(`${name}: no svg`); return; }
+    const box = svg.getBoundingClientRect();
+    if (box.height < 60 || box.width < 60) problems.push(`${name}: ${box.width}x${box.height} px`);
+    const marks = svg.querySelectorAll('.role-mark path, .role-mark line, .role-mark text');
+    if (marks.length === 0) problems.push(`${name}: no marks`);
+    svg.querySelectorAll('.mark-rect path').forEach(bar => {
+      const r = bar.getBoundingClientRect();
+      if (r.height < 4) problems.push(`${name}: a bar ${r.height.toFixed(1)} px high`);
+    });
+    svg.querySelectorAll('.role-axis').forEach(axis =>
+      overlapping([...axis.querySelectorAll('.role-axis-label text')], 'axis label', name));
+    svg.querySelectorAll('.mark-text').forEach(layer =>
+      overlapping([...layer.querySelectorAll('text')], 'label', name));
+    svg.querySelectorAll('[aria-label*="significant change"]').forEach(mark => {
+      if (mark.getAttribute('aria-label').includes('trend break'))
+        problems.push(`${name}: a trend break marked as a significant change`);
+    });
+  });
+  document.querySelectorAll('[data-testid="stTable"] td').forEach(cell => {
+    const text = cell.textContent;
+    if (text.includes('‡') && (text.includes('▲') || text.includes('▼')))
+      problems.push(`table cell '${text}': a trend break with an arrow`);
+  });
+  return problems;
+}
+"""
+
+
+def axe_violations(page: Page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} - "
+        + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+def reading_order(page: Page, selector: str) -> list[str]:
+    """Texts of the elements in the order a reader meets them (top to bottom, then left to
+    right), each one checked to lie inside the viewport's width."""
+    return page.evaluate(
+        """([selector]) => [...document.querySelectorAll(selector)]
+            .map(e => [e.textContent.trim(), e.getBoundingClientRect()])
+            .filter(([t, r]) => r.width > 0)
+            .map(([t, r]) => ({t, top: Math.round(r.top + window.scrollY), left: r.left,
+                               right: r.right}))
+            .sort((a, b) => a.top - b.top || a.left - b.left)
+            .map(e => e.right <= window.innerWidth + 1 && e.left >= -1 ? e.t : 'OUTSIDE ' + e.t)""",
+        [selector],
+    )
+
+
+def missions_in(marts: Path) -> list[str]:
+    with duckdb.connect(str(marts), read_only=True) as con:
+        return [
+            r[0]
+            for r in con.execute(
+                "select mission_name from marts.dim_mission order by mission_id"
+            ).fetchall()
+        ]
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_reads_right(
+    app_url: str, browser: Browser, path: str, width: str, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": WIDTHS[width], "height": 1000})
+    try:
+        page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
+        title = PAGES[path]
+        heading = (
+            page.get_by_role("heading", level=1)
+            if not title
+            else page.get_by_role("heading", name=title)
+        )
+        from playwright.sync_api import expect
+
+        expect(heading.first).to_be_visible(timeout=UI_TIMEOUT_MS)
+        settle(page)
+        assert not live(page, "stException").count(), live(page, "stException").first.inner_text()
+        problems = page.evaluate(CHART_PROBLEMS)
+        assert not problems, "\n".join(problems)
+        violations = axe_violations(page)
+        assert not violations, "\n".join(violations)
+        name = (path.split("?")[0] or "trends") + ("-" + path.split("=")[-1] if "?" in path else "")
+        shot = tmp_path / f"{name}-{width}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 20_000
+        if os.environ.get("LUI_UPDATE_SCREENSHOT") == "1":
+            SCREENS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(shot, SCREENS / shot.name)
+    finally:
+        page.close()
+
+
+def test_mobile_keeps_all_missions_in_order(
+    app_url: str, browser: Browser, request: pytest.FixtureRequest
+) -> None:
+    from playwright.sync_api import expect
+
+    missions = missions_in(request.getfixturevalue("demo_marts"))
+    page = browser.new_page(viewport={"width": WIDTHS["mobile"], "height": 900})
+    try:
+        page.goto(app_url, wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name=PAGES[""])).to_be_visible(timeout=UI_TIMEOUT_MS)
+        settle(page)
+        titles = reading_order(page, '[data-testid="stVegaLiteChart"] svg .role-title-text')
+        assert titles == missions
+        page.goto(f"{app_url}/scorecard", wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=UI_TIMEOUT_MS)
+        settle(page)
+        tiles = reading_order(page, '[data-testid="stMetricLabel"]')
+        assert tiles == missions
+    finally:
+        page.close()
 
 
 def expected_cells(marts: Path, mission: str) -> dict[str, str]:
@@ -120,70 +319,63 @@ def expected_cells(marts: Path, mission: str) -> dict[str, str]:
 
 
 def test_trends_page_in_chromium(
-    app_url: str, request: pytest.FixtureRequest, tmp_path: Path
+    app_url: str, browser: Browser, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     marts = request.getfixturevalue("demo_marts")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    page = browser.new_page(viewport={"width": 1400, "height": 2150})
+    try:
+        page.goto(app_url, wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name="Levelling Up Index: trends")).to_be_visible(
+            timeout=UI_TIMEOUT_MS
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 2150})
-            page.goto(app_url, wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="Levelling Up Index: trends")).to_be_visible(
-                timeout=UI_TIMEOUT_MS
-            )
-            breakdown = live(page, "stSelectbox").filter(has_text="Breakdown")
-            groups = live(page, "stMultiSelect").filter(has_text="Groups to compare")
-            table = live(page, "stTable")
+        breakdown = live(page, "stSelectbox").filter(has_text="Breakdown")
+        groups = live(page, "stMultiSelect").filter(has_text="Groups to compare")
+        table = live(page, "stTable")
 
-            # a different breakdown first: the groups on offer follow it
-            breakdown.click()
-            page.get_by_role("option", name="Nation", exact=True).click()
-            expect(table).to_contain_text("England", timeout=UI_TIMEOUT_MS)
+        # a different breakdown first: the groups on offer follow it
+        breakdown.click()
+        page.get_by_role("option", name="Nation", exact=True).click()
+        expect(table).to_contain_text("England", timeout=UI_TIMEOUT_MS)
 
-            # then regions, the default pair (North East, London) and one more group
-            breakdown.click()
-            page.get_by_role("option", name="Region", exact=True).click()
-            expect(groups).to_contain_text("North East", timeout=UI_TIMEOUT_MS)
-            expect(groups).to_contain_text("London")
-            groups.locator("input").click()
-            page.get_by_role("option", name=GROUPS[2], exact=True).click()
-            page.keyboard.press("Escape")
-            expect(table.locator("th", has_text=GROUPS[2])).to_be_visible(timeout=UI_TIMEOUT_MS)
+        # then regions, the default pair (North East, London) and one more group
+        breakdown.click()
+        page.get_by_role("option", name="Region", exact=True).click()
+        expect(groups).to_contain_text("North East", timeout=UI_TIMEOUT_MS)
+        expect(groups).to_contain_text("London")
+        groups.locator("input").click()
+        page.get_by_role("option", name=GROUPS[2], exact=True).click()
+        page.keyboard.press("Escape")
+        expect(table.locator("th", has_text=GROUPS[2])).to_be_visible(timeout=UI_TIMEOUT_MS)
 
-            # the chart is drawn (vega-embed renders a canvas or an svg)
-            chart = live(page, "stVegaLiteChart")
-            expect(chart).to_be_visible(timeout=UI_TIMEOUT_MS)
-            expect(chart.locator("canvas, svg").first).to_be_visible()
-            expect(page.get_by_text("Fieldwork: 2022-02:").first).to_be_visible()
+        # the charts are drawn, one per mission
+        chart = live(page, "stVegaLiteChart")
+        expect(chart.first).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(chart.first.locator("svg").first).to_be_visible()
+        expect(page.get_by_text("Fieldwork: 2022-02:").first).to_be_visible()
 
-            # the marts' numbers appear in the latest-wave table
-            for mission in ("Public transport", "Pay, employment & productivity"):
-                row = table.locator("tr", has_text=mission)
-                cells = [c.strip() for c in row.locator("td").all_inner_texts()]
-                expected = expected_cells(marts, mission)
-                headers = [h.strip() for h in table.locator("thead th").all_inner_texts()][1:]
-                assert headers == ["UK", *GROUPS]
-                shown = dict(zip(headers, cells[-len(headers) :], strict=True))
-                for group, value in expected.items():
-                    assert shown[group].split()[0] == value, (mission, group, shown)
+        # the marts' numbers appear in the latest-wave table
+        for mission in ("Public transport", "Pay, employment & productivity"):
+            row = table.locator("tr", has_text=mission)
+            cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+            expected = expected_cells(marts, mission)
+            headers = [h.strip() for h in table.locator("thead th").all_inner_texts()][1:]
+            assert headers == ["UK", *GROUPS]
+            shown = dict(zip(headers, cells[-len(headers) :], strict=True))
+            for group, value in expected.items():
+                assert shown[group].split()[0] == value, (mission, group, shown)
 
-            # the address bar carries the choice, so the view can be shared
-            query = parse_qs(urlparse(page.url).query)
-            assert query["breakdown"] == ["region"]
-            assert query["groups"] == GROUPS
+        # the address bar carries the choice, so the view can be shared
+        query = parse_qs(urlparse(page.url).query)
+        assert query["breakdown"] == ["region"]
+        assert query["groups"] == GROUPS
 
-            page.mouse.move(0, 0)  # no hover toolbar or tooltip in the picture
-            page.wait_for_timeout(1000)  # let the chart finish its transition
-            shot = tmp_path / "trends.png"
-            page.screenshot(path=str(shot))
-        finally:
-            browser.close()
+        settle(page)
+        shot = tmp_path / "trends.png"
+        page.screenshot(path=str(shot))
+    finally:
+        page.close()
     assert shot.stat().st_size > 50_000
     if os.environ.get("LUI_UPDATE_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
