@@ -114,7 +114,7 @@ def overview_table(index: pd.DataFrame, level: str) -> pd.DataFrame:
                 )
             ],
             "Base (n)": uk["unweighted_base"],
-            "Effective base": uk["effective_base"].round(0),
+            "Effective base": uk["effective_base"].round(0).astype("Int64"),
         }
     )
 

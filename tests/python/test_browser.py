@@ -304,6 +304,48 @@ def test_mobile_keeps_all_missions_in_order(
         page.close()
 
 
+def test_printing_gives_whole_tables_without_the_sidebar(
+    app_url: str, browser: Browser, tmp_path: Path
+) -> None:
+    """The breakdown table printed to A4: no sidebar or buttons, every mission's column."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        page.goto(f"{app_url}/breakdown?breakdown=region", wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name=PAGES["breakdown"])).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
+        settle(page)
+        page.emulate_media(media="print")
+        printed = page.evaluate(
+            """() => {
+              const shown = s => [...document.querySelectorAll(s)]
+                  .some(e => getComputedStyle(e).display !== 'none' && e.offsetWidth > 0);
+              const table = document.querySelector('[data-testid="stTable"] table');
+              const box = table.getBoundingClientRect();
+              const cut = [...table.querySelectorAll('th, td')]
+                  .filter(c => c.getBoundingClientRect().right > box.right + 1).length;
+              return {sidebar: shown('[data-testid="stSidebar"]'),
+                      buttons: shown('[data-testid="stDownloadButton"]'),
+                      columns: table.querySelectorAll('thead th').length, cut,
+                      overflow: table.parentElement.scrollWidth
+                                > table.parentElement.clientWidth + 1};
+            }"""
+        )
+        assert printed == {
+            "sidebar": False,
+            "buttons": False,
+            "columns": 14,  # the group, its base and the 12 missions
+            "cut": 0,
+            "overflow": False,
+        }
+        page.pdf(path=str(tmp_path / "breakdown.pdf"), format="A4", landscape=True)
+        assert (tmp_path / "breakdown.pdf").stat().st_size > 10_000
+    finally:
+        page.close()
+
+
 def expected_cells(marts: Path, mission: str) -> dict[str, str]:
     """The latest wave's index per group for one mission, as the page prints it."""
     with duckdb.connect(str(marts), read_only=True) as con:
