@@ -27,11 +27,8 @@ EMPHASIS_COLOUR = "#ffe08a"  # priority given more emphasis than average (with â
 PAGE_CSS = """
 <style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
-[data-testid="stWidgetLabel"] p, .stCaption { color: #4a4a4a !important; }
+.stCaption { color: #4a4a4a !important; opacity: 1 !important; }
 [data-testid="stTable"] table { font-variant-numeric: tabular-nums; }
-@media (max-width: 640px) {
-  [data-testid="stTable"] { overflow-x: auto; }
-}
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
@@ -52,7 +49,7 @@ PAGE_CSS = """
 
 
 def page_style() -> None:
-    st.html(PAGE_CSS)
+    st.markdown(PAGE_CSS, unsafe_allow_html=True)
 
 
 # --------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ pickers.set_link(mission=str(mission_id), wave=wave)
 
 about = missions[missions["mission_id"] == mission_id].iloc[0]
 st.title(f"Mission {mission_id}: {about.mission_name}")
-st.markdown(f"> *“{about.mission_statement}”*")
+st.markdown(f"*“{about.mission_statement}”*")
 st.caption(f"Levelling Up White Paper, {about.white_paper_area}.")
 
 index = data.wave_index(marts, wave)

@@ -295,13 +295,29 @@ def test_trends_defaults_show_the_marts(marts_env: Path) -> None:
         marked = "▲" in cell or "▼" in cell
         assert marked == (bool(row.change_significant) and not row.trend_break), (row, cell)
         assert ("‡" in cell) == bool(row.trend_break), (row, cell)
-    # one chart per mission, each carrying every wave and group with its interval
+    # one chart per mission, each carrying every wave and group with its interval; the
+    # trend-break rule and label only where the mission has a trend break
     shown = charts(at)
     assert len(shown) == 12
+    broken = set(
+        marts_frame(
+            marts_env,
+            """
+            select distinct mission_name from marts.fct_mission_index
+            where trend_break and group_label in ('UK', 'North East', 'London')
+            """,
+        )["mission_name"]
+    )
+    assert broken, "the demo waves have a trend break"
+    missions = marts_frame(marts_env, "select mission_name from marts.dim_mission order by 1")
+    with_break = set()
     for chart in shown:
         spec = chart.proto.spec
-        for text in ("trend break", "ci_low", "ci_high", "shown_significant", "Base (n)"):
+        for text in ("ci_low", "ci_high", "shown_significant", "Base (n)"):
             assert text in spec
+        if '"value": "trend break"' in spec:
+            with_break |= {m for m in missions["mission_name"] if f'"{m}"' in spec}
+    assert with_break == broken
     assert "Fieldwork: 2022-02:" in captions(at)
     assert "Base (respondents): UK (" in captions(at)
     assert at.query_params["breakdown"] == ["region"] or at.query_params["breakdown"] == "region"

@@ -17,6 +17,7 @@ they also refresh docs/screens/ (and docs/trends.png, shown in the README).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -34,6 +35,9 @@ import pytest
 from test_app import DEMO_WAVES, demo_marts  # noqa: F401 - the session's demo marts (one build)
 
 from lui.paths import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT / "streamlit_app"))
+from charts import MOVEMENT_COLOURS  # noqa: E402 - the app's modules live beside app.py
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -168,6 +172,7 @@ def settle(page: Page) -> None:
 # The chart checks run in the page: they measure the SVG Vega drew.
 CHART_PROBLEMS = """
 () => {
+  const SIGNIFICANT_FILLS = __FILLS__;
   const problems = [];
   const overlap = (a, b) => a.width > 0 && b.width > 0 && a.height > 0 && b.height > 0
       && a.left < b.right - 1 && b.left < a.right - 1
@@ -196,10 +201,14 @@ CHART_PROBLEMS = """
       overlapping([...axis.querySelectorAll('.role-axis-label text')], 'axis label', name));
     svg.querySelectorAll('.mark-text').forEach(layer =>
       overlapping([...layer.querySelectorAll('text')], 'label', name));
-    svg.querySelectorAll('[aria-label*="significant change"]').forEach(mark => {
-      if (mark.getAttribute('aria-label').includes('trend break'))
-        problems.push(`${name}: a trend break marked as a significant change`);
-    });
+    // a point whose change crosses a trend break: never diamond-marked or coloured as a rise/fall
+    svg.querySelectorAll('[role="graphics-symbol"][aria-label*="trend break (not comparable)"]')
+      .forEach(mark => {
+        const label = mark.getAttribute('aria-label');
+        const fill = (mark.getAttribute('fill') || '').toLowerCase();
+        if (label.includes('Marked: significant change') || SIGNIFICANT_FILLS.includes(fill))
+          problems.push(`${name}: a trend break shown as a significant change: ${label}`);
+      });
   });
   document.querySelectorAll('[data-testid="stTable"] td').forEach(cell => {
     const text = cell.textContent;
@@ -208,7 +217,7 @@ CHART_PROBLEMS = """
   });
   return problems;
 }
-"""
+""".replace("__FILLS__", json.dumps([c.lower() for c in MOVEMENT_COLOURS[0:3:2]]))
 
 
 def axe_violations(page: Page) -> list[str]:
