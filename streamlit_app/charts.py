@@ -52,8 +52,19 @@ def _configured(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin
             usermeta={"embedOptions": {"renderer": "svg"}},
             autosize={"type": "fit-x", "contains": "padding"},
         )
-        .configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, labelColor=TEXT_COLOUR)
-        .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, orient="top")
+        .configure_axis(
+            labelFontSize=FONT_SIZE,
+            titleFontSize=FONT_SIZE,
+            labelColor=TEXT_COLOUR,
+            titleColor=TEXT_COLOUR,
+        )
+        .configure_legend(
+            labelFontSize=FONT_SIZE,
+            titleFontSize=FONT_SIZE,
+            labelColor=TEXT_COLOUR,
+            titleColor=TEXT_COLOUR,
+            orient="top",
+        )
         .configure_view(strokeWidth=0)
     )
 

@@ -175,12 +175,18 @@ def answers_table(history: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # The report's structure
 # --------------------------------------------------------------------------------------
-def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
-    """Every section of the wave report, in the printed report's order."""
+def published_waves(marts: data.Marts, wave_id: str) -> pd.DataFrame:
+    """dim_wave, once `wave_id` is known to be one of its waves."""
     wave_frame = data.waves(marts)
     if wave_id not in set(wave_frame["wave_id"]):
         known = ", ".join(wave_frame["wave_id"])
         raise ReportError(f"wave {wave_id} is not in the published marts (published: {known})")
+    return wave_frame
+
+
+def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
+    """Every section of the wave report, in the printed report's order."""
+    wave_frame = published_waves(marts, wave_id)
     wave_ids = wave_frame["wave_id"].tolist()
     wave_row = wave_frame[wave_frame["wave_id"] == wave_id].iloc[0]
     dates = fieldwork(wave_row.fieldwork_start, wave_row.fieldwork_end)
@@ -322,8 +328,7 @@ def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
     )
     questions = data.perception_questions(marts)
     for position, question in enumerate(questions.itertuples()):
-        history = data.question_over_time(marts, question.question_code)
-        history = history[history["wave_id"].map(wave_ids.index) <= wave_ids.index(wave_id)]
+        history = answers_until(marts, question.question_code, wave_ids, wave_id)
         if history.empty:
             continue
         history = history.assign(row=history["wave_id"], group_label=history["wave_id"])
@@ -369,6 +374,14 @@ def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
         )
     )
     return out
+
+
+def answers_until(
+    marts: data.Marts, question_code: str, wave_ids: list[str], wave_id: str
+) -> pd.DataFrame:
+    """A question's UK answers by wave, up to the reported wave."""
+    history = data.question_over_time(marts, question_code)
+    return history[history["wave_id"].map(wave_ids.index) <= wave_ids.index(wave_id)]
 
 
 def waves_table(wave_frame: pd.DataFrame) -> pd.DataFrame:
@@ -520,14 +533,19 @@ def write_pdf(report: list[Section], out: Path) -> None:
 # --------------------------------------------------------------------------------------
 def workbook_sheets(marts: data.Marts, wave_id: str) -> dict[str, pd.DataFrame]:
     """The app's tables for one wave, one sheet each, cells as shown."""
-    report = sections_for(marts, wave_id)  # validates the wave
+    wave_frame = published_waves(marts, wave_id)
     index = data.wave_index(marts, wave_id)
     mission_names = data.missions(marts)["mission_name"].tolist()
     rules = data.thresholds(marts)
     level = rules.confidence_level
     sheets: dict[str, pd.DataFrame] = {
         "Overview": overview_table(index, rules.confidence_level),
-        "Key findings": pd.DataFrame({"Finding": report[1].paragraphs}),
+        "Key findings": pd.DataFrame(
+            {
+                "Finding": [f.text for f in sections.key_findings(index)],
+                "Read from": ["; ".join(f.cells) for f in sections.key_findings(index)],
+            }
+        ),
     }
     for breakdown in data.breakdowns(marts):
         if breakdown != "all":
@@ -538,11 +556,13 @@ def workbook_sheets(marts: data.Marts, wave_id: str) -> dict[str, pd.DataFrame]:
         )
         sheets["Priorities by region"] = priorities_table(data.priorities(marts, "region", wave_id))
     for question in data.perception_questions(marts).itertuples():
-        history = data.question_over_time(marts, question.question_code)
+        history = answers_until(
+            marts, question.question_code, wave_frame["wave_id"].tolist(), wave_id
+        )
         if not history.empty:
             sheets[f"Perception {question.short_label}"[:31]] = answers_table(history)
     sheets["Bases"] = bases_table(index)
-    sheets["Waves"] = waves_table(data.waves(marts))
+    sheets["Waves"] = waves_table(wave_frame)
     sheets["Notes"] = pd.DataFrame(
         {
             "Mark": [

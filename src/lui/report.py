@@ -26,9 +26,11 @@ def load_report_module() -> ModuleType:
     """streamlit_app/report.py, imported the way streamlit imports the app's modules."""
     if str(APP_DIR) not in sys.path:
         sys.path.insert(0, str(APP_DIR))
-    # st.cache_data outside a running app: works, but says so on every call
+    module = importlib.import_module("report")
+    # st.cache_data outside a running app works, but says so (set after streamlit's import,
+    # which sets its loggers' levels)
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
-    return importlib.import_module("report")
+    return module
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -74,21 +74,22 @@ else:
         )
     shown_groups = [UK, *groups] if with_uk else groups
     y_domain = charts.index_domain(frame) if shared_y else None
-    # A grid of one chart per mission: on a narrow screen the columns stack, in mission
-    # order, so all twelve stay visible.
-    grid = st.columns(3)
-    for position, mission in enumerate(chosen_missions):
-        with grid[position % 3]:
-            st.altair_chart(
-                charts.trend_chart(
-                    frame[frame["mission_name"] == mission],
-                    wave_ids,
-                    shown_groups,
-                    y_domain=y_domain,
-                    title=mission,
-                ),
-                width="stretch",
-            )
+    # A grid of one chart per mission, a row of three at a time: on a narrow screen the
+    # rows stack and each row's charts stack, so all twelve stay visible in mission order.
+    for start in range(0, len(chosen_missions), 3):
+        row = chosen_missions[start : start + 3]
+        for column, mission in zip(st.columns(3), row, strict=False):
+            with column:
+                st.altair_chart(
+                    charts.trend_chart(
+                        frame[frame["mission_name"] == mission],
+                        wave_ids,
+                        shown_groups,
+                        y_domain=y_domain,
+                        title=mission,
+                    ),
+                    width="stretch",
+                )
     st.caption(
         f"Shaded band: {rules.confidence_level} interval. ◆ the change since the previous "
         f"wave is significant ({rules.confidence_level} level). Dotted ring: low base (under "

@@ -166,7 +166,12 @@ def settle(page: Page) -> None:
         timeout=UI_TIMEOUT_MS,
     )
     page.mouse.move(0, 0)  # no hover toolbar or tooltip in the picture
-    page.wait_for_timeout(800)  # let charts finish their transition
+    # no transition running (the sidebar folding away on a phone, a chart easing in)
+    page.wait_for_function(
+        "() => document.getAnimations().every(a => a.playState !== 'running')",
+        timeout=UI_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(300)
 
 
 # The chart checks run in the page: they measure the SVG Vega drew.
@@ -274,6 +279,12 @@ def test_every_page_reads_right(
         from playwright.sync_api import expect
 
         expect(heading.first).to_be_visible(timeout=UI_TIMEOUT_MS)
+        settle(page)
+        # the whole page in one viewport: every chart laid out, a full-page screenshot
+        height = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
+        )
+        page.set_viewport_size({"width": WIDTHS[width], "height": min(max(height, 1000), 9000)})
         settle(page)
         assert not live(page, "stException").count(), live(page, "stException").first.inner_text()
         problems = page.evaluate(CHART_PROBLEMS)
