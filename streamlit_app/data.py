@@ -195,6 +195,7 @@ _INDEX_COLUMNS = """
     i.previous_wave_id, i.change_vs_previous, i.change_significant, i.trend_break,
     i.low_base, i.suppressed
 """
+_INDEX_FROM = "from marts.fct_mission_index as i join marts.dim_wave as w using (wave_id)"
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -203,9 +204,7 @@ def mission_trends(marts: Marts, breakdown: str, group_labels: tuple[str, ...]) 
     return _query(
         marts,
         f"""
-        select {_INDEX_COLUMNS}
-        from marts.fct_mission_index as i
-        join marts.dim_wave as w using (wave_id)
+        select {_INDEX_COLUMNS} {_INDEX_FROM}
         where i.breakdown = ? and list_contains(?, i.group_label)
         order by i.mission_id, i.group_label, w.wave_number
         """,
@@ -219,9 +218,7 @@ def breakdown_index(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
     return _query(
         marts,
         f"""
-        select {_INDEX_COLUMNS}
-        from marts.fct_mission_index as i
-        join marts.dim_wave as w using (wave_id)
+        select {_INDEX_COLUMNS} {_INDEX_FROM}
         where i.wave_id = ? and (i.breakdown = ? or i.breakdown = 'all')
         order by i.breakdown <> 'all', {_group_sort("i.group_label")}, i.mission_id
         """,
@@ -269,9 +266,7 @@ def wave_index(marts: Marts, wave_id: str) -> pd.DataFrame:
     return _query(
         marts,
         f"""
-        select {_INDEX_COLUMNS}
-        from marts.fct_mission_index as i
-        join marts.dim_wave as w using (wave_id)
+        select {_INDEX_COLUMNS} {_INDEX_FROM}
         where i.wave_id = ?
         order by i.mission_id, list_position(?, i.breakdown), {_group_sort("i.group_label")}
         """,

@@ -263,3 +263,39 @@ def base_note(rules: Thresholds) -> str:
         f"caution. '{SUPPRESSED}': under {rules.suppression_threshold} respondents, not "
         "published."
     )
+
+
+# --------------------------------------------------------------------------------------
+# Whole columns of cells (a frame of fct_mission_index / fct_priorities / toplines rows)
+# --------------------------------------------------------------------------------------
+def index_cells(frame: pd.DataFrame, *, with_vs_rest: bool = True) -> list[str]:
+    """index_cell for every row of an index frame."""
+    vs_rest = frame["vs_rest"] if with_vs_rest else [None] * len(frame)
+    return [
+        index_cell(*v)
+        for v in zip(frame.index_score, frame.low_base, frame.suppressed, vs_rest, strict=True)
+    ]
+
+
+def change_cells(
+    frame: pd.DataFrame,
+    change: str = "change_vs_previous",
+    significant: str = "change_significant",
+    trend_break: str = "trend_break",
+) -> list[str]:
+    """change_cell for every row: a change, its significance and its trend-break flag."""
+    return [
+        change_cell(*v)
+        for v in zip(frame[change], frame[significant], frame[trend_break], strict=True)
+    ]
+
+
+def percent_cells(
+    frame: pd.DataFrame, pct: str = "weighted_pct", emphasis: str | None = None
+) -> list[str]:
+    """percent_cell for every row (with the emphasis mark from `emphasis` when given)."""
+    marks = frame[emphasis] if emphasis else [False] * len(frame)
+    return [
+        percent_cell(*v)
+        for v in zip(frame[pct], frame.low_base, frame.suppressed, marks, strict=True)
+    ]

@@ -36,13 +36,13 @@ from formatting import (
     UK,
     base_note,
     breakdown_label,
-    change_cell,
+    change_cells,
     fieldwork,
     group_names,
-    index_cell,
+    index_cells,
     interval,
     methodology_text,
-    percent_cell,
+    percent_cells,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -80,12 +80,7 @@ def breakdown_table(index: pd.DataFrame, breakdown: str, missions: list[str]) ->
     frame = index[(index["breakdown"] == breakdown) | (index["breakdown"] == "all")]
     frame = frame.assign(
         row=group_names(frame),
-        cell=[
-            index_cell(*v)
-            for v in zip(
-                frame.index_score, frame.low_base, frame.suppressed, frame.vs_rest, strict=True
-            )
-        ],
+        cell=index_cells(frame),
     )
     rows = list(dict.fromkeys(frame["row"]))
     table = frame.pivot(index="row", columns="mission_name", values="cell").reindex(
@@ -100,19 +95,11 @@ def overview_table(index: pd.DataFrame, level: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Mission": uk["mission_name"],
-            "Index": [
-                index_cell(s, lb, sp)
-                for s, lb, sp in zip(uk.index_score, uk.low_base, uk.suppressed, strict=True)
-            ],
+            "Index": index_cells(uk, with_vs_rest=False),
             f"{level} interval": [
                 interval(a, b) for a, b in zip(uk.ci_low, uk.ci_high, strict=True)
             ],
-            "Change vs previous wave": [
-                change_cell(c, s, b)
-                for c, s, b in zip(
-                    uk.change_vs_previous, uk.change_significant, uk.trend_break, strict=True
-                )
-            ],
+            "Change vs previous wave": change_cells(uk),
             "Base (n)": uk["unweighted_base"],
             "Effective base": uk["effective_base"].round(0).astype("Int64"),
         }
@@ -125,12 +112,7 @@ def top_priorities_table(top: pd.DataFrame) -> pd.DataFrame:
             "Nation": top["group_label"],
             "Rank": top["rank_in_group"],
             "Priority": top["priority_label"],
-            "% choosing": [
-                percent_cell(p, lb, sp, e)
-                for p, lb, sp, e in zip(
-                    top.pct_chosen, top.low_base, top.suppressed, top.more_emphasis, strict=True
-                )
-            ],
+            "% choosing": percent_cells(top, "pct_chosen", "more_emphasis"),
             "Base (n)": top["unweighted_base"],
         }
     )
@@ -139,12 +121,7 @@ def top_priorities_table(top: pd.DataFrame) -> pd.DataFrame:
 def priorities_table(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.assign(
         column=group_names(frame),
-        cell=[
-            percent_cell(p, lb, sp, e)
-            for p, e, lb, sp in zip(
-                frame.pct_chosen, frame.more_emphasis, frame.low_base, frame.suppressed, strict=True
-            )
-        ],
+        cell=percent_cells(frame, "pct_chosen", "more_emphasis"),
     )
     rows = list(dict.fromkeys(frame["priority_label"]))
     columns = list(dict.fromkeys(frame["column"]))
@@ -155,14 +132,7 @@ def priorities_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def answers_table(history: pd.DataFrame) -> pd.DataFrame:
-    frame = history.assign(
-        cell=[
-            percent_cell(p, lb, sp)
-            for p, lb, sp in zip(
-                history.weighted_pct, history.low_base, history.suppressed, strict=True
-            )
-        ]
-    )
+    frame = history.assign(cell=percent_cells(history))
     answers = list(dict.fromkeys(frame.sort_values("response_code")["response_label"]))
     waves = list(dict.fromkeys(frame["wave_id"]))
     table = frame.pivot(index="wave_id", columns="response_label", values="cell").reindex(
@@ -175,6 +145,11 @@ def answers_table(history: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # The report's structure
 # --------------------------------------------------------------------------------------
+def _bars(rows: pd.DataFrame, title: str, width: int) -> alt.TopLevelMixin:
+    """A mission page's bar chart of some groups, in the rows' order."""
+    return charts.groups_chart(rows, list(rows["row"]), title=title, width=width)
+
+
 def published_waves(marts: data.Marts, wave_id: str) -> pd.DataFrame:
     """dim_wave, once `wave_id` is known to be one of its waves."""
     wave_frame = data.waves(marts)
@@ -248,14 +223,7 @@ def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
                         ),
                     )
                 ],
-                charts=[
-                    charts.groups_chart(
-                        region_rows,
-                        list(region_rows["row"]),
-                        title="By nation and English region",
-                        width=FULL_WIDTH - 200,
-                    )
-                ],
+                charts=[_bars(region_rows, "By nation and English region", FULL_WIDTH - 200)],
             )
         )
         imd = sections.deprivation_ends(rows)
@@ -265,15 +233,8 @@ def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
                 "",
                 side_by_side=True,
                 charts=[
-                    charts.groups_chart(
-                        imd,
-                        list(imd["row"]),
-                        title="Most vs least deprived",
-                        width=HALF_WIDTH - 100,
-                    ),
-                    charts.groups_chart(
-                        urban, list(urban["row"]), title="Urban vs rural", width=HALF_WIDTH - 100
-                    ),
+                    _bars(imd, "Most vs least deprived", HALF_WIDTH - 100),
+                    _bars(urban, "Urban vs rural", HALF_WIDTH - 100),
                 ],
             )
         )
@@ -284,12 +245,7 @@ def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
                 "",
                 side_by_side=True,
                 charts=[
-                    charts.groups_chart(
-                        supergroups,
-                        list(supergroups["row"]),
-                        title="By ONS area supergroup",
-                        width=HALF_WIDTH - 110,
-                    ),
+                    _bars(supergroups, "By ONS area supergroup", HALF_WIDTH - 110),
                     charts.trend_chart(
                         mission_trend,
                         [w for w in wave_ids if w in set(mission_trend["wave_id"])],

@@ -15,7 +15,7 @@ from formatting import (
     breakdown_label,
     fieldwork_caption,
     group_names,
-    index_cell,
+    index_cells,
 )
 
 marts = ui.require_marts()
@@ -36,12 +36,7 @@ pickers.set_link(breakdown=breakdown, wave=wave)
 frame = data.breakdown_index(marts, breakdown, wave)
 frame = frame.assign(
     row=group_names(frame),
-    cell=[
-        index_cell(*v)
-        for v in zip(
-            frame.index_score, frame.low_base, frame.suppressed, frame.vs_rest, strict=True
-        )
-    ],
+    cell=index_cells(frame),
     shade=frame["vs_rest"].map(ui.vs_rest_colour).fillna(""),
 )
 st.subheader(f"{breakdown_label(breakdown)}, wave {wave}")

@@ -19,7 +19,7 @@ from formatting import (
     fieldwork_caption,
     flag,
     group_names,
-    percent_cell,
+    percent_cells,
 )
 
 marts = ui.require_marts()
@@ -64,7 +64,7 @@ suppressed = frame["suppressed"].map(flag)
 low_base = frame["low_base"].map(flag)
 frame = frame.assign(
     group=group_names(frame),
-    cell=[percent_cell(*v) for v in zip(frame.weighted_pct, low_base, suppressed, strict=True)],
+    cell=percent_cells(frame),
     shade="",
 )
 groups = list(dict.fromkeys(frame["group"]))

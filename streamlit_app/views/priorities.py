@@ -15,6 +15,7 @@ from formatting import (
     fieldwork_caption,
     group_names,
     percent_cell,
+    percent_cells,
 )
 
 marts = ui.require_marts()
@@ -58,12 +59,7 @@ for column, (nation, rows) in zip(
 frame = data.priorities(marts, breakdown, wave)
 frame = frame.assign(
     column=group_names(frame),
-    cell=[
-        percent_cell(pct, lb, sp, emphasis=emph)
-        for pct, emph, lb, sp in zip(
-            frame.pct_chosen, frame.more_emphasis, frame.low_base, frame.suppressed, strict=True
-        )
-    ],
+    cell=percent_cells(frame, "pct_chosen", "more_emphasis"),
     shade=frame["more_emphasis"].map({True: ui.EMPHASIS_COLOUR}).fillna(""),
 )
 st.subheader(f"{breakdown_label(breakdown)}, wave {wave}")

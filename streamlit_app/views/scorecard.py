@@ -12,7 +12,7 @@ from formatting import (
     BREAK_MARK,
     SUPPRESSED,
     bases_caption,
-    change_cell,
+    change_cells,
     fieldwork_caption,
     flag,
     group_label,
@@ -98,56 +98,33 @@ table = card.assign(
     ci_high=card["ci_high"].round(1),
     vs_rest=card["vs_rest"].map(vs_rest_word).fillna(""),
     change_vs_previous=card["change_vs_previous"].round(1),
-    change_vs_previous_shown=[
-        change_cell(c, s, b)
-        for c, s, b in zip(
-            card.change_vs_previous, card.change_significant, card.trend_break, strict=True
-        )
-    ],
+    change_vs_previous_shown=change_cells(card),
     change_vs_baseline=card["change_vs_baseline"].round(1),
-    change_vs_baseline_shown=[
-        change_cell(c, s, b)
-        for c, s, b in zip(
-            card.change_vs_baseline,
-            card.change_vs_baseline_significant,
-            card.break_since_baseline,
-            strict=True,
-        )
-    ],
+    change_vs_baseline_shown=change_cells(
+        card, "change_vs_baseline", "change_vs_baseline_significant", "break_since_baseline"
+    ),
     effective_base=card["effective_base"].round(0),
     notes=[_notes(row) for row in card.itertuples()],
-)[
-    [
-        "mission_name",
-        "index",
-        "ci_low",
-        "ci_high",
-        "unweighted_base",
-        "effective_base",
-        "vs_rest",
-        "change_vs_previous",
-        "change_vs_previous_shown",
-        "change_vs_baseline",
-        "change_vs_baseline_shown",
-        "notes",
-    ]
+)
+SHOWN = [
+    "mission_name",
+    "index",
+    "ci_low",
+    "ci_high",
+    "unweighted_base",
+    "effective_base",
+    "vs_rest",
+    "change_vs_previous_shown",
+    "change_vs_baseline_shown",
+    "notes",
 ]
+# the rounded changes stay in the frame (tests and the long download read them)
+table = table[[*SHOWN, "change_vs_previous", "change_vs_baseline"]]
 st.dataframe(
     table,
     hide_index=True,
     height="content",
-    column_order=[
-        "mission_name",
-        "index",
-        "ci_low",
-        "ci_high",
-        "unweighted_base",
-        "effective_base",
-        "vs_rest",
-        "change_vs_previous_shown",
-        "change_vs_baseline_shown",
-        "notes",
-    ],
+    column_order=SHOWN,
     column_config={
         "mission_name": st.column_config.TextColumn("Mission", width="medium"),
         "index": st.column_config.NumberColumn("Index", format="%.1f"),
@@ -168,7 +145,7 @@ st.caption(
     f"Respondents in wave {latest_wave}: {latest_row.respondents:,}."
 )
 ui.download_csv(
-    table.drop(columns=["change_vs_previous", "change_vs_baseline"]),
+    table[SHOWN],
     f"scorecard-{breakdown}-{latest_wave}-as-shown.csv",
     key="scorecard_shown_csv",
     label="Download table as shown",
