@@ -428,14 +428,7 @@ def landings(marts: Marts) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=32)
 def publication(marts: Marts) -> pd.DataFrame:
     """The publication row written by `lui publish` (empty when the file has none)."""
-    exists = _query(
-        marts,
-        """
-        select count(*) as n from duckdb_tables()
-        where schema_name = 'marts' and table_name = 'publication'
-        """,
-    )
-    if int(exists["n"].iloc[0]) == 0:
+    if not _has_table(marts, "publication"):
         return pd.DataFrame(columns=["published_at", "source_warehouse", "waves", "latest_wave"])
     return _query(
         marts,
@@ -474,14 +467,7 @@ def thresholds(marts: Marts) -> contract.Thresholds:
 @st.cache_data(show_spinner=False, max_entries=32)
 def local_waves(marts: Marts) -> list[str]:
     """Waves with local-authority estimates, oldest first (none on a copy without them)."""
-    present = _query(
-        marts,
-        """
-        select count(*) as n from duckdb_tables()
-        where schema_name = 'marts' and table_name = 'fct_local_mission_index'
-        """,
-    )
-    if int(present["n"].iloc[0]) == 0:
+    if not _has_table(marts, "fct_local_mission_index"):
         return []
     frame = _query(
         marts, "select distinct wave_id from marts.fct_local_mission_index order by wave_id"
@@ -540,4 +526,86 @@ def local_ranking(marts: Marts, mission_id: int, wave_id: str) -> pd.DataFrame:
         order by rank, la_name
         """,
         [int(mission_id), wave_id],
+    )
+
+
+def _has_table(marts: Marts, table: str) -> bool:
+    """Whether the published copy has marts.<table> (a mart added after it was published)."""
+    found = _query(
+        marts,
+        """
+        select count(*) as n from duckdb_tables()
+        where schema_name = 'marts' and table_name = ?
+        """,
+        [table],
+    )
+    return int(found["n"].iloc[0]) > 0
+
+
+NET_COLUMNS = [
+    "wave_id",
+    "net_code",
+    "net_label",
+    "pct",
+    "unweighted_base",
+    "previous_wave_id",
+    "change_vs_previous",
+    "change_significant",
+    "low_base",
+    "suppressed",
+]
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def question_nets(marts: Marts, question_code: str) -> pd.DataFrame:
+    """The report's nets of one question ("know at least a fair amount", "support", ...)
+    for the UK in every wave, from fct_question_nets; empty for a copy without that mart."""
+    if not _has_table(marts, "fct_question_nets"):
+        return pd.DataFrame(columns=NET_COLUMNS)
+    columns = ", ".join(f"n.{c}" for c in NET_COLUMNS)
+    return _query(
+        marts,
+        f"""
+        select {columns}
+        from marts.fct_question_nets as n
+        join marts.dim_wave as w using (wave_id)
+        where n.question_code = ? and n.breakdown = 'all'
+        order by n.net_code, w.wave_number
+        """,
+        [question_code],
+    )
+
+
+CONTRIBUTION_COLUMNS = [
+    "question_code",
+    "question_text",
+    "answered_respondents",
+    "mean_points",
+    "weight_share",
+    "contribution_to_index",
+    "previous_wave_id",
+    "contribution_to_change",
+    "composition_effect",
+    "suppressed",
+]
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def mission_contributions(
+    marts: Marts, wave_id: str, mission_id: int, breakdown: str, group_label: str
+) -> pd.DataFrame:
+    """What moved a group's mission index: each question's contribution to the index and to
+    its change since the previous wave (fct_mission_question_contributions); empty for a
+    copy without that mart."""
+    if not _has_table(marts, "fct_mission_question_contributions"):
+        return pd.DataFrame(columns=CONTRIBUTION_COLUMNS)
+    return _query(
+        marts,
+        f"""
+        select {", ".join(CONTRIBUTION_COLUMNS)}
+        from marts.fct_mission_question_contributions
+        where wave_id = ? and mission_id = ? and breakdown = ? and group_label = ?
+        order by abs(contribution_to_change) desc nulls last, question_code
+        """,
+        [wave_id, mission_id, breakdown, group_label],
     )

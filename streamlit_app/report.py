@@ -37,6 +37,7 @@ from formatting import (
     base_note,
     breakdown_label,
     change_cells,
+    change_mark,
     fieldwork,
     group_names,
     index_cells,
@@ -88,6 +89,17 @@ def breakdown_table(index: pd.DataFrame, breakdown: str, missions: list[str]) ->
     )
     table.insert(0, "Base (n)", frame.groupby("row")["unweighted_base"].max().reindex(rows))
     return table.rename_axis("Group").reset_index()
+
+
+def paired_table(frame: pd.DataFrame, missions: list[str]) -> pd.DataFrame:
+    """Missions x groups (most vs least deprived, urban vs rural), cells as shown."""
+    table = (
+        frame.assign(cell=index_cells(frame))
+        .pivot(index="mission_name", columns="row", values="cell")
+        .reindex(index=missions, columns=list(dict.fromkeys(frame["row"])))
+    )
+    table.columns.name = None
+    return table.rename_axis("Mission").reset_index()
 
 
 def overview_table(index: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -266,12 +278,13 @@ def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
             Section(
                 title,
                 new_page=True,
+                tables=[("", paired_table(frame, mission_names))],
                 charts=[
                     charts.paired_chart(
-                        frame, mission_names, sections.paired_order(frame), width=FULL_WIDTH - 200
+                        frame, mission_names, sections.paired_order(frame), width=FULL_WIDTH - 150
                     )
                 ],
-                paragraphs=[base_line],
+                paragraphs=[base_line, marks],
             )
         )
     out.append(
@@ -288,6 +301,8 @@ def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
         if history.empty:
             continue
         history = history.assign(row=history["wave_id"], group_label=history["wave_id"])
+        nets = data.question_nets(marts, question.question_code)
+        nets = nets[nets["wave_id"].isin(set(history["wave_id"]))]
         out.append(
             Section(
                 f"Perceptions: {question.short_label}",
@@ -298,7 +313,8 @@ def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
                         history, list(dict.fromkeys(history["wave_id"])), width=FULL_WIDTH - 160
                     )
                 ],
-                tables=[("UK, weighted % by wave", answers_table(history))],
+                tables=[("UK, weighted % by wave", answers_table(history))]
+                + ([("The report's nets, UK", nets_table(nets))] if not nets.empty else []),
             )
         )
     if wave_id in data.priority_waves(marts):
@@ -330,6 +346,28 @@ def sections_for(marts: data.Marts, wave_id: str) -> list[Section]:
         )
     )
     return out
+
+
+def nets_table(nets: pd.DataFrame) -> pd.DataFrame:
+    """The report's nets of one question by wave: 23% ▲ (a significant change since the
+    previous wave), as the Perceptions page shows them."""
+    cells = nets.assign(
+        cell=[
+            " ".join(filter(None, [p, change_mark(c, s)]))
+            for p, c, s in zip(
+                percent_cells(nets, "pct"),
+                nets.change_vs_previous,
+                nets.change_significant,
+                strict=True,
+            )
+        ]
+    )
+    waves = list(dict.fromkeys(cells["wave_id"]))
+    table = cells.pivot(index="net_label", columns="wave_id", values="cell").reindex(
+        index=list(dict.fromkeys(cells["net_label"])), columns=waves
+    )
+    table.columns.name = None
+    return table.rename_axis("Net").reset_index()
 
 
 def answers_until(
@@ -517,6 +555,10 @@ def workbook_sheets(marts: data.Marts, wave_id: str) -> dict[str, pd.DataFrame]:
         )
         if not history.empty:
             sheets[f"Perception {question.short_label}"[:31]] = answers_table(history)
+        nets = data.question_nets(marts, question.question_code)
+        nets = nets[nets["wave_id"].isin(set(history["wave_id"]))]
+        if not nets.empty:
+            sheets[f"Nets {question.short_label}"[:31]] = nets_table(nets)
     sheets["Bases"] = bases_table(index)
     sheets["Waves"] = waves_table(wave_frame)
     sheets["Notes"] = pd.DataFrame(

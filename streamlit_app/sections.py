@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from formatting import (
-    BREAKDOWN_LABELS,
     UK,
     flag,
     group_label,
@@ -20,6 +19,16 @@ from formatting import (
     signed,
 )
 
+# What a group of each breakdown is, in a sentence ("London (region)").
+GROUP_KINDS = {
+    "nation": "nation",
+    "region": "region",
+    "supergroup": "ONS area supergroup",
+    "imd_quintile": "deprivation",
+    "urban_rural": "area type",
+    "age_band": "age band",
+    "gender": "gender",
+}
 ENGLISH_REGIONS_LAST = ("Scotland", "Northern Ireland", "Wales")
 IMD_ENDS = ("1", "5")
 
@@ -169,7 +178,7 @@ def key_findings(index: pd.DataFrame, *, limit: int = 3) -> list[Finding]:
             findings.append(
                 Finding(
                     f"Furthest significantly {side} the rest of the sample: {_name(row)} "
-                    f"({BREAKDOWN_LABELS.get(row.breakdown, row.breakdown).lower()}) on "
+                    f"({GROUP_KINDS.get(row.breakdown, row.breakdown)}) on "
                     f"{row.mission_name}, {signed(row.index_score)} against "
                     f"{signed(uk_row.index_score)} for the UK.",
                     (

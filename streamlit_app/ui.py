@@ -48,8 +48,33 @@ PAGE_CSS = """
 """
 
 
+# A table wider than the screen scrolls sideways inside its own box: give that box keyboard
+# focus and a name, so it can be scrolled without a mouse (WCAG 2.1.1).
+SCROLLABLE_TABLES_JS = """
+<script>
+(() => {
+  if (window.__luiScrollableTables) return;
+  window.__luiScrollableTables = true;
+  const mark = () => document.querySelectorAll(
+    '[data-testid="stTable"], [data-testid="stTable"] *'
+  ).forEach(e => {
+    const overflow = getComputedStyle(e).overflowX;
+    if ((overflow === 'auto' || overflow === 'scroll') && !e.hasAttribute('tabindex')) {
+      e.setAttribute('tabindex', '0');
+      e.setAttribute('role', 'region');
+      e.setAttribute('aria-label', 'Table (scrolls sideways)');
+    }
+  });
+  mark();
+  new MutationObserver(mark).observe(document.body, {childList: true, subtree: true});
+})();
+</script>
+"""
+
+
 def page_style() -> None:
     st.markdown(PAGE_CSS, unsafe_allow_html=True)
+    st.html(SCROLLABLE_TABLES_JS, unsafe_allow_javascript=True)
 
 
 # --------------------------------------------------------------------------------------

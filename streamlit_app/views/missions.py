@@ -12,7 +12,17 @@ import data
 import pickers
 import sections
 import ui
-from formatting import ABOVE_MARK, BELOW_MARK, UK, base_note, fieldwork_caption
+from formatting import (
+    ABOVE_MARK,
+    BELOW_MARK,
+    BREAK_MARK,
+    UK,
+    base_note,
+    fieldwork_caption,
+    flag,
+    missing,
+    signed,
+)
 
 marts = ui.require_marts()
 wave_frame = data.waves(marts)
@@ -93,6 +103,38 @@ group_section(
     sections.breakdown_rows(mission, "supergroup"),
     "m_supergroup",
 )
+
+moved = data.mission_contributions(marts, wave, mission_id, "all", UK)
+if not moved.empty:
+    st.subheader("What moved: each question's part in the UK's score")
+    uk_row = mission[mission["breakdown"] == "all"].iloc[0]
+    st.table(
+        pd.DataFrame(
+            {
+                "Question": moved["question_text"],
+                "Mean points": moved["mean_points"].map(lambda v: signed(v)),
+                "Share of the weight": moved["weight_share"].map(
+                    lambda v: "–" if missing(v) else f"{v:.0%}"
+                ),
+                "Contribution to the index": moved["contribution_to_index"].map(
+                    lambda v: signed(v, 1)
+                ),
+                f"Contribution to the change since {uk_row.previous_wave_id or '–'}": moved[
+                    "contribution_to_change"
+                ].map(lambda v: signed(v, 1)),
+            }
+        ).set_index("Question")
+    )
+    st.caption(
+        "Contributions add up to the mission's index; contributions to the change add up to "
+        "its change with the composition effect (who answered which questions)."
+        + (
+            f" {BREAK_MARK} The questions changed in {wave} (trend break): the change is not "
+            "like for like."
+            if flag(uk_row.trend_break)
+            else ""
+        )
+    )
 
 st.subheader("Trend: the UK and the nations")
 nations = [g for g in data.groups(marts, "nation")]

@@ -16,13 +16,17 @@ from formatting import (
     base_note,
     bases_caption,
     breakdown_label,
+    change_cell,
     fieldwork_caption,
     flag,
     group_names,
+    missing,
+    percent_cell,
     percent_cells,
 )
 
 marts = ui.require_marts()
+rules = data.thresholds(marts)
 wave_frame = data.waves(marts)
 questions = data.perception_questions(marts)
 
@@ -43,6 +47,40 @@ pickers.set_link(question=question, breakdown=breakdown, wave=wave)
 
 about = questions[questions["question_code"] == question].iloc[0]
 st.markdown(f"*{about.question_text}*")
+
+nets = data.question_nets(marts, question)
+if not nets.empty:
+    st.subheader(f"{about.short_label}: the report's headline figures")
+    net_waves = [w for w in wave_frame["wave_id"] if w in set(nets["wave_id"])]
+    latest = nets[nets["wave_id"] == net_waves[-1]]
+    tiles = st.columns(max(len(latest), 1))
+    for tile, row in zip(tiles, latest.itertuples(), strict=False):
+        with tile:
+            significant = flag(row.change_significant)
+            st.metric(
+                f"{row.net_label}, {row.wave_id}",
+                percent_cell(row.pct, row.low_base, row.suppressed),
+                delta=None
+                if missing(row.change_vs_previous)
+                else f"{change_cell(row.change_vs_previous, significant)} pts vs "
+                f"{row.previous_wave_id}",
+                delta_color="normal" if significant else "off",
+            )
+    ui.chart(
+        charts.nets_chart(
+            nets.assign(row=nets["net_label"]),
+            net_waves,
+            list(dict.fromkeys(nets["net_label"])),
+            title=about.short_label,
+        ),
+        nets[["wave_id", "net_label", "pct", "unweighted_base", "change_vs_previous"]].round(1),
+        key="perceptions_nets",
+    )
+    st.caption(
+        "The report's nets: the weighted % giving any of the net's answers, UK. "
+        f"◆ / a coloured change: significant since the previous wave ({rules.confidence_level} "
+        "level)."
+    )
 
 history = data.question_over_time(marts, question)
 if not history.empty:
