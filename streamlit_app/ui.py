@@ -59,7 +59,9 @@ SCROLLABLE_TABLES_JS = """
     '[data-testid="stTable"], [data-testid="stTable"] *'
   ).forEach(e => {
     const overflow = getComputedStyle(e).overflowX;
-    if ((overflow === 'auto' || overflow === 'scroll') && !e.hasAttribute('tabindex')) {
+    const scrolls = (overflow === 'auto' || overflow === 'scroll')
+      && e.scrollWidth > e.clientWidth + 1;
+    if (scrolls && !e.hasAttribute('tabindex')) {
       e.setAttribute('tabindex', '0');
       e.setAttribute('role', 'region');
       e.setAttribute('aria-label', 'Table (scrolls sideways)');
@@ -67,6 +69,7 @@ SCROLLABLE_TABLES_JS = """
   });
   mark();
   new MutationObserver(mark).observe(document.body, {childList: true, subtree: true});
+  window.addEventListener('resize', mark);
 })();
 </script>
 """
