@@ -711,7 +711,8 @@ def test_perceptions_defaults_equal_the_marts(marts_env: Path) -> None:
             assert ("†" in cell) == bool(row.low_base)
     # first the UK over time (a stacked bar per wave), then one stacked bar per group,
     # answers in scale order, bases in the labels
-    history, chart = charts(at)
+    nets, history, chart = charts(at)  # the report's nets by wave come first
+    assert "pct" in nets.proto.spec
     for wave in DEMO_WAVES:
         assert f'"{wave}"' in history.proto.spec  # a row per wave (the y scale's domain)
     spec = chart.proto.spec
