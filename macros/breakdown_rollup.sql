@@ -22,7 +22,7 @@
         wave_id,
         {{ key_list }},
         '{{ breakdown }}' as breakdown,
-        cast({{ breakdown }} as varchar) as group_label,
+        cast({{ breakdown }} as {{ dbt.type_string() }}) as group_label,
         {{ aggregates }}
     from {{ relation }}
     group by wave_id, {{ breakdown }}, {{ key_list }}

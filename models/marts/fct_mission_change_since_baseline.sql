@@ -73,7 +73,7 @@ baselines as (
         breakdown,
         group_label,
         mission_id,
-        arg_min(wave_id, wave_number) as baseline_wave_id
+        {{ arg_min('wave_id', 'wave_number') }} as baseline_wave_id
 
     from numbered
     group by breakdown, group_label, mission_id

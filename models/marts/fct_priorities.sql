@@ -73,10 +73,10 @@ final as (
         end as more_emphasis,
         case
             when not suppressed
-                then rank() over (
+                then cast(rank() over (
                     partition by wave_id, breakdown, group_label
                     order by estimate desc, display_order asc
-                )
+                ) as bigint)
         end as rank_in_group,
         low_base,
         suppressed

@@ -82,7 +82,7 @@ mission_moments as (
     select
         mission_moments_by_cell_id.wave_id,
         'mission' as measure_type,
-        cast(mission_moments_by_cell_id.mission_id as varchar) as measure_code,
+        cast(mission_moments_by_cell_id.mission_id as {{ dbt.type_string() }}) as measure_code,
         {{ breakdown_columns('cells') }},
         mission_moments_by_cell_id.unweighted_base,
         mission_moments_by_cell_id.sum_w,

@@ -29,7 +29,7 @@ enriched as (
         local_authorities.nation,
         local_authorities.region,
         respondents.supergroup,
-        cast(respondents.imd_quintile as varchar) as imd_quintile,
+        cast(respondents.imd_quintile as {{ dbt.type_string() }}) as imd_quintile,
         respondents.urban_rural,
         respondents.age_band,
         respondents.gender

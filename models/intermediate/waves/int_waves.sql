@@ -56,7 +56,7 @@ sequenced as (
         fieldwork_end,
         respondents,
         scaled_sum_w * weight_unit as weighted_base,
-        row_number() over (order by wave_id) as wave_number,
+        cast(row_number() over (order by wave_id) as bigint) as wave_number,
         lag(wave_id) over (order by wave_id) as previous_wave_id,
         scaled_sum_w * scaled_sum_w / scaled_sum_w2 as effective_base
 

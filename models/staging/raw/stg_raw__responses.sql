@@ -9,9 +9,9 @@ source as (
 renamed as (
 
     select
-        cast(wave_id as varchar) as wave_id,
-        cast(respondent_id as varchar) as respondent_id,
-        cast(question_code as varchar) as question_code,
+        cast(wave_id as {{ dbt.type_string() }}) as wave_id,
+        cast(respondent_id as {{ dbt.type_string() }}) as respondent_id,
+        cast(question_code as {{ dbt.type_string() }}) as question_code,
         cast(response_code as integer) as response_code
 
     from source
