@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install check test lint pytest dbt-unit demo app bench docs clean
+.PHONY: install install-spark check test test-spark lint pytest dbt-unit demo app bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,15 @@ $(STAMP): pyproject.toml
 ## install: create .venv and install the pinned dependencies
 install: $(STAMP)
 
+SPARK_STAMP := $(VENV)/.installed-spark-stamp
+
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
+## install-spark: add the Spark extra (pyspark, dbt-spark) to .venv; Java 17 must be installed
+install-spark: $(SPARK_STAMP)
+
 ## lint: ruff over the Python, sqlfluff (dbt templater, duckdb dialect) over models/
 lint: install
 	$(BIN)/ruff check .
@@ -27,7 +36,7 @@ lint: install
 
 # The two lanes. Markers (pyproject.toml): `slow` runs dbt builds or the app on built marts,
 # `browser` drives headless Chromium, `bench` judges timings (only `make bench`).
-FAST := not slow and not browser and not bench
+FAST := not slow and not browser and not bench and not spark
 
 ## check: the fast lane for every edit (under 3 minutes on 2 cores): lint, the fast tests,
 ## the dbt unit tests
@@ -40,10 +49,14 @@ dbt-unit: install
 
 ## pytest: every Python test but the timings (dbt builds, landing, generator, CLI, app, browser)
 pytest: install
-	$(BIN)/pytest -m "not bench"
+	$(BIN)/pytest -m "not bench and not spark"
 
 ## test: lint, then every test (what CI runs; under 8 minutes on an idle 2-core machine)
 test: lint pytest
+
+## test-spark: build the four demo waves on DuckDB and on a local Spark session, compare every mart
+test-spark: install-spark
+	$(BIN)/pytest -m spark tests/python/test_spark.py
 
 ## demo: generate, land, build and publish the four demo waves
 demo: install

@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "show how a wave file maps onto the codebook, without landing it",
     ),
     "land": ("lui.landing.land", "validate a wave file and land it in the warehouse's raw schema"),
+    "export-raw": (
+        "lui.landing.export",
+        "write the raw tables as Parquet partitioned by wave (what the Spark target reads)",
+    ),
     "build": ("lui.warehouse.build", "run dbt build for one wave (or all) and publish the marts"),
     "publish": ("lui.warehouse.publish", "copy the marts to the published read-only file"),
     "export": ("lui.warehouse.export", "write every published mart as Parquet (R, Python, BI)"),

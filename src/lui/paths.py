@@ -1,6 +1,7 @@
 """Where things live: the project root, the warehouse and the published marts.
 
-`LUI_WAREHOUSE` and `LUI_MARTS` override the default locations (docs/design.md).
+`LUI_WAREHOUSE` and `LUI_MARTS` override the default locations (docs/design.md);
+`LUI_SPARK_DIR` the folder the Spark target keeps its files in.
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ def marts_path() -> Path:
     """The published, read-only copy of the marts that readers open."""
     default = PROJECT_ROOT / "warehouse" / "published.duckdb"
     return Path(os.environ.get("LUI_MARTS", default)).resolve()
+
+
+def spark_dir(warehouse: Path | None = None) -> Path:
+    """Everything the Spark target keeps: the raw tables as Parquet (`raw/`), its tables
+    (`tables/`) and its Derby metastore. `warehouse/spark/` beside the warehouse file."""
+    if "LUI_SPARK_DIR" in os.environ:
+        return Path(os.environ["LUI_SPARK_DIR"]).resolve()
+    return (warehouse or warehouse_path()).parent / "spark"
 
 
 def validation_dir() -> Path:

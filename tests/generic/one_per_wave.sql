@@ -7,7 +7,7 @@ with keyed as (
 
     select
         {% for column in key_columns -%}
-            lower(cast({{ column }} as varchar)) as key_{{ loop.index }},
+            lower(cast({{ column }} as {{ dbt.type_string() }})) as key_{{ loop.index }},
         {% endfor -%}
         coalesce(nullif({{ first_wave_column }}, ''), '0000-00') as first_wave,
         coalesce(nullif({{ last_wave_column }}, ''), '9999-99') as last_wave,

@@ -3,21 +3,31 @@
 With `--wave YYYY-MM` only that wave (and the wave after it, whose change depends on it) is
 rebuilt; without it every landed wave is. dbt's output streams as it runs. A build that
 fails raises an error and publishes nothing: readers keep the last good marts.
+
+`--target spark` builds the same models on a local Apache Spark session instead (install
+with `pip install -e '.[spark]'`; needs Java 17): the raw tables are first exported to
+Parquet (`lui export-raw`), and the marts Spark builds are published to the same
+published file, so readers see no difference.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
+import shutil
 from pathlib import Path
 
 import duckdb
+from lui.warehouse.spark import SPARK_BUILD_SELECTION
 
 from lui import codebook
 from lui.errors import LuiError
 from lui.landing import raw
-from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
+from lui.landing.export import export_raw
+from lui.paths import PROJECT_ROOT, marts_path, spark_dir, warehouse_path
 from lui.warehouse import publish
-from lui.warehouse.dbt import dbt_build
+from lui.warehouse.dbt import DUCKDB, SPARK, TARGETS, dbt_build
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
@@ -92,22 +102,49 @@ def build(
     publish_marts: bool = True,
     stream: bool = True,
     full_refresh: bool = False,
+    engine: str = DUCKDB,
 ) -> publish.PublishResult | None:
-    """Build one wave (or all) and, when the build passes, publish the marts.
+    """Build one wave (or all) on `engine` and, when the build passes, publish the marts.
 
     `full_refresh` rebuilds every table of every wave from the raw tables (after an
     upgrade that changed a model's columns). A failed build raises LuiError before
-    anything is published.
+    anything is published. On Spark the raw tables are exported to Parquet first.
     """
     if full_refresh and wave is not None:
         raise LuiError("--full-refresh rebuilds every wave from the raw tables; drop --wave")
+    if engine not in TARGETS:
+        raise LuiError(f"unknown target {engine!r}; choose one of {', '.join(TARGETS)}")
     target = (warehouse or warehouse_path()).resolve()
     check_wave(wave, target)
     extra = ["--full-refresh"] if full_refresh else []
-    dbt_build(wave, warehouse=target, project_dir=project_dir, stream=stream, extra=extra)
+    if engine == SPARK:
+        check_spark_installed()
+        export_raw(wave, warehouse=target)
+        extra += SPARK_BUILD_SELECTION
+    dbt_build(
+        wave,
+        warehouse=target,
+        project_dir=project_dir,
+        stream=stream,
+        extra=extra,
+        target=engine,
+    )
     if not publish_marts:
         return None
-    return publish.publish(target, marts or marts_path())
+    return publish.publish(target, marts or marts_path(), engine=engine)
+
+
+def check_spark_installed() -> None:
+    """Refuse plainly when the Spark extra or Java is missing."""
+    if importlib.util.find_spec("dbt.adapters.spark") is None:
+        raise LuiError(
+            "the Spark target needs the spark extra: pip install -e '.[spark]' "
+            "(pyspark and dbt-spark)"
+        )
+    if shutil.which("java") is None and "JAVA_HOME" not in os.environ:
+        raise LuiError(
+            "the Spark target needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)"
+        )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -121,6 +158,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="rebuild every table of every wave from the raw tables (needed once after an "
         "upgrade that changed a table's columns; nothing landed is lost)",
+    )
+    parser.add_argument(
+        "--target",
+        choices=TARGETS,
+        default=DUCKDB,
+        help="the engine to build on: the DuckDB warehouse (default) or a local Apache "
+        "Spark session (needs `pip install -e '.[spark]'` and Java 17)",
     )
     parser.add_argument(
         "--no-publish",
@@ -138,8 +182,14 @@ def run(args: argparse.Namespace) -> int:
     waves = check_wave(args.wave, warehouse)
     scope = f"wave {args.wave}" if args.wave else f"every landed wave ({', '.join(waves)})"
     how = "dbt build --full-refresh" if args.full_refresh else "dbt build"
-    print(f"lui build: {how} for {scope} on {warehouse}", flush=True)
-    result = build(args.wave, publish_marts=not args.no_publish, full_refresh=args.full_refresh)
+    engine = f" (on Spark, in {spark_dir(warehouse)})" if args.target == SPARK else ""
+    print(f"lui build: {how} for {scope} on {warehouse}{engine}", flush=True)
+    result = build(
+        args.wave,
+        publish_marts=not args.no_publish,
+        full_refresh=args.full_refresh,
+        engine=args.target,
+    )
     for line in left_out(warehouse, args.wave):
         print(f"lui build: {line}")
     if result is None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from lui import codebook
 from lui.errors import LuiError
 from lui.landing import raw
-from lui.paths import PROJECT_ROOT, warehouse_path
+from lui.paths import PROJECT_ROOT, spark_dir, warehouse_path
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
@@ -38,17 +38,34 @@ SCOPE_MARKER = "{wave_from_environment: true}"
 # dbt commands that take --vars (the others, e.g. `dbt clean`, ignore the wave)
 TAKES_VARS = frozenset({"build", "run", "test", "compile", "seed", "docs", "ls", "list", "show"})
 
+# dbt targets of profiles/profiles.yml: the DuckDB warehouse (default) and Apache Spark
+DUCKDB = "duckdb"
+SPARK = "spark"
+TARGETS = (DUCKDB, SPARK)
 
-def dbt_environment(warehouse: Path, wave: str | None = None) -> dict[str, str]:
+
+def dbt_target_path(warehouse: Path, target: str = DUCKDB) -> Path:
+    """Where dbt writes its compiled state (manifest.json, ...) for `warehouse` and target:
+    one folder per target, so the two never share partial-parse state."""
+    if "DBT_TARGET_PATH" in os.environ:
+        return Path(os.environ["DBT_TARGET_PATH"])
+    name = "target" if target == DUCKDB else f"target-{target}"
+    return warehouse.parent / "dbt" / name
+
+
+def dbt_environment(
+    warehouse: Path, wave: str | None = None, target: str = DUCKDB
+) -> dict[str, str]:
     """Environment for a dbt run against `warehouse` (for one wave, or every wave)."""
     env = dict(os.environ)
     env.pop(WAVE_VARIABLE, None)
     if wave is not None:
         env[WAVE_VARIABLE] = codebook.parse_wave_id(wave)
     env["LUI_WAREHOUSE"] = str(warehouse)
+    env["LUI_SPARK_DIR"] = str(spark_dir(warehouse))
     env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT / "profiles")
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    env.setdefault("DBT_TARGET_PATH", str(warehouse.parent / "dbt" / "target"))
+    env["DBT_TARGET_PATH"] = str(dbt_target_path(warehouse, target))
     env.setdefault("DBT_LOG_PATH", str(warehouse.parent / "dbt" / "logs"))
     return env
 
@@ -97,18 +114,26 @@ def run_dbt(
     project_dir: Path = PROJECT_ROOT,
     capture: bool = True,
     wave: str | None = None,
+    target: str = DUCKDB,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `dbt <arguments>` for `warehouse` (default: the configured one), scoped to
-    `wave` if given. The output is always returned in `stdout`; with capture=False it is
-    also echoed line by line as dbt writes it."""
-    target = warehouse or warehouse_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(DBT_EXECUTABLE), *arguments, "--project-dir", str(project_dir)]
+    """Run `dbt <arguments>` on `target` for `warehouse` (default: the configured one),
+    scoped to `wave` if given. The output is always returned in `stdout`; with
+    capture=False it is also echoed line by line as dbt writes it."""
+    path = warehouse or warehouse_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(DBT_EXECUTABLE),
+        *arguments,
+        "--project-dir",
+        str(project_dir),
+        "--target",
+        target,
+    ]
     if arguments and arguments[0] in TAKES_VARS and "--vars" not in arguments:
         command += ["--vars", SCOPE_MARKER]
     with subprocess.Popen(
         command,
-        env=dbt_environment(target, wave),
+        env=dbt_environment(path, wave, target),
         cwd=project_dir,
         text=True,
         stdout=subprocess.PIPE,
@@ -153,25 +178,31 @@ def dbt_build(
     project_dir: Path = PROJECT_ROOT,
     extra: Sequence[str] = (),
     stream: bool = False,
+    target: str = DUCKDB,
 ) -> subprocess.CompletedProcess[str]:
-    """`dbt build` for one wave or all; raises LuiError naming what failed.
+    """`dbt build` for one wave or all on `target`; raises LuiError naming what failed.
 
     The raw schema is created first when missing, so a fresh warehouse builds (empty).
+    On Spark the raw tables are read from their Parquet export (lui.landing.export).
     """
-    target = warehouse or warehouse_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with raw.connect_warehouse(target) as con:
-        raw.ensure_schema(con)
+    path = warehouse or warehouse_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if target == DUCKDB:
+        with raw.connect_warehouse(path) as con:
+            raw.ensure_schema(con)
     result = run_dbt(
         ["build", *extra],
-        warehouse=target,
+        warehouse=path,
         project_dir=project_dir,
         capture=not stream,
         wave=wave,
+        target=target,
     )
     if result.returncode != 0:
         detail = failure_summary(result.stdout)
         if SCHEMA_CHANGED in result.stdout:
             detail += f"\n{SCHEMA_CHANGED_HINT}"
-        raise LuiError(f"dbt build failed{f' for wave {wave}' if wave else ''}:\n{detail}")
+        scope = f" for wave {wave}" if wave else ""
+        engine = f" on {target}" if target != DUCKDB else ""
+        raise LuiError(f"dbt build failed{scope}{engine}:\n{detail}")
     return result

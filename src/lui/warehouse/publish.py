@@ -25,7 +25,9 @@ import duckdb
 from lui import contract
 from lui.errors import LuiError, as_lui_error
 from lui.landing.raw import check_complete, quote_identifier, warehouse_error
-from lui.paths import marts_path, require_writable, warehouse_path
+from lui.paths import marts_path, require_writable, spark_dir, warehouse_path
+from lui.warehouse import spark as spark_marts
+from lui.warehouse.dbt import DUCKDB, SPARK, dbt_target_path
 
 SCHEMA = "marts"
 PUBLICATION_TABLE = "publication"
@@ -85,24 +87,39 @@ def _source_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in rows if name != PUBLICATION_TABLE]
 
 
+def _copy_warehouse_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[str]:
+    """Create schema `marts` in `con` with every mart of the DuckDB warehouse."""
+    try:
+        con.execute(f"attach {_sql_string(str(warehouse))} as {SOURCE_ALIAS} (read_only)")
+        check_complete(con, warehouse, SOURCE_ALIAS)
+    except duckdb.Error as error:
+        raise warehouse_error(warehouse, error) from error
+    tables = _source_tables(con)
+    if not tables:
+        raise LuiError(f"the warehouse {warehouse} has no marts yet: run `lui build` first")
+    con.execute(f"create schema {SCHEMA}")
+    source = f"{SOURCE_ALIAS}.{SCHEMA}"
+    for table in tables:
+        name = quote_identifier(table)
+        con.execute(f"create table {SCHEMA}.{name} as select * from {source}.{name}")
+    con.execute(f"detach {SOURCE_ALIAS}")
+    return tables
+
+
 def _write_copy(
-    warehouse: Path, target: Path, published_at: datetime
+    warehouse: Path, target: Path, published_at: datetime, engine: str
 ) -> tuple[list[str], list[str]]:
-    """Write the marts of `warehouse` into the new file `target`; returns (tables, waves)."""
+    """Write the marts `engine` built into the new file `target`; returns (tables, waves)."""
     with duckdb.connect(str(target)) as con:
-        try:
-            con.execute(f"attach {_sql_string(str(warehouse))} as {SOURCE_ALIAS} (read_only)")
-            check_complete(con, warehouse, SOURCE_ALIAS)
-        except duckdb.Error as error:
-            raise warehouse_error(warehouse, error) from error
-        tables = _source_tables(con)
-        if not tables:
-            raise LuiError(f"the warehouse {warehouse} has no marts yet: run `lui build` first")
-        con.execute(f"create schema {SCHEMA}")
-        source = f"{SOURCE_ALIAS}.{SCHEMA}"
-        for table in tables:
-            name = quote_identifier(table)
-            con.execute(f"create table {SCHEMA}.{name} as select * from {source}.{name}")
+        if engine == SPARK:
+            spark = spark_dir(warehouse)
+            tables = spark_marts.copy_marts(
+                con, spark, dbt_target_path(warehouse, SPARK) / "manifest.json"
+            )
+            source_label = f"{warehouse} (built on Spark in {spark})"
+        else:
+            tables = _copy_warehouse_marts(con, warehouse)
+            source_label = str(warehouse)
         waves: list[str] = []
         if "dim_wave" in tables:
             waves = [
@@ -111,7 +128,6 @@ def _write_copy(
                     f"select wave_id from {SCHEMA}.dim_wave order by wave_id"
                 ).fetchall()
             ]
-        con.execute(f"detach {SOURCE_ALIAS}")
         rules = contract.thresholds()
         con.execute(
             f"""
@@ -129,7 +145,7 @@ def _write_copy(
             """,
             [
                 published_at,
-                str(warehouse),
+                source_label,
                 waves,
                 waves[-1] if waves else None,
                 tables,
@@ -190,8 +206,13 @@ def clear_stale_copies(directory: Path) -> list[Path]:
     return removed
 
 
-def publish(warehouse: Path | None = None, marts: Path | None = None) -> PublishResult:
+def publish(
+    warehouse: Path | None = None, marts: Path | None = None, *, engine: str = DUCKDB
+) -> PublishResult:
     """Copy the warehouse's marts to the published file, swapping it in atomically.
+
+    `engine` says which build's marts: the DuckDB warehouse's (default) or, for `spark`,
+    the Parquet tables of the Spark build beside it (lui.warehouse.spark).
 
     Raises LuiError (and leaves the published file as it was) when the warehouse is missing,
     has never been built or cannot be read.
@@ -204,7 +225,7 @@ def publish(warehouse: Path | None = None, marts: Path | None = None) -> Publish
     tmp = _temp_path(published)
     published_at = datetime.now(UTC).replace(tzinfo=None)
     try:
-        tables, waves = _write_copy(source, tmp, published_at)
+        tables, waves = _write_copy(source, tmp, published_at, engine)
         _fsync(tmp)
         # A stale write-ahead log beside the published file would be replayed onto the new copy.
         published.with_name(published.name + ".wal").unlink(missing_ok=True)
