@@ -74,12 +74,19 @@ def test_the_raw_source_yaml_lists_the_contract():
     ]
 
 
+# Text is cast through dbt's portable type (Spark has no `varchar` without a length).
+SQL_TYPE = {"varchar": "{{ dbt.type_string() }}"}
+
+
 def test_stg_raw_respondents_casts_every_contract_column_to_its_type():
     sql = (PROJECT_ROOT / "models/staging/raw/stg_raw__respondents.sql").read_text()
-    casts = re.findall(r"cast\((\w+) as (\w+)\) as (\w+)", sql)
+    casts = re.findall(r"cast\((\w+) as (\w+|\{\{ dbt\.type_string\(\) \}\})\) as (\w+)", sql)
     assert casts == [
-        ("wave_id", "varchar", "wave_id"),
-        *((c.name, c.duckdb_type, RAW_NAMES.get(c.name, c.name)) for c in contract.RESPONDENT),
+        ("wave_id", SQL_TYPE["varchar"], "wave_id"),
+        *(
+            (c.name, SQL_TYPE.get(c.duckdb_type, c.duckdb_type), RAW_NAMES.get(c.name, c.name))
+            for c in contract.RESPONDENT
+        ),
     ]
     models = _yaml("models/staging/raw/_raw__models.yml")["models"]
     [model] = [m for m in models if m["name"] == "stg_raw__respondents"]
