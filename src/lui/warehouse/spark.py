@@ -105,7 +105,6 @@ def copy_marts(con: duckdb.DuckDBPyConnection, spark: Path, manifest: Path) -> l
                 "run `lui build --target spark` first"
             )
         con.execute(
-            f'create table {MARTS_SCHEMA}."{table}" as '
-            f"{_select(columns, _parquet_source(folder))}"
+            f'create table {MARTS_SCHEMA}."{table}" as {_select(columns, _parquet_source(folder))}'
         )
     return list(marts)
