@@ -35,7 +35,7 @@
         wave_id,
         {{ key_list }},
         '{{ cross_breakdown_name(pair) }}' as breakdown,
-        cast({{ pair[0] }} as varchar) || ' | ' || cast({{ pair[1] }} as varchar) as group_label,
+        cast({{ pair[0] }} as {{ dbt.type_string() }}) || ' | ' || cast({{ pair[1] }} as {{ dbt.type_string() }}) as group_label,
         {{ aggregates }}
     from {{ relation }}
     group by wave_id, {{ pair[0] }}, {{ pair[1] }}, {{ key_list }}

@@ -48,7 +48,7 @@ priority_answers as (
         'priority' as measure_type,
         questions.question_code as measure_code,
         questions.question_code,
-        cast(null as varchar) as net_code,
+        cast(null as {{ dbt.type_string() }}) as net_code,
         scale_points.response_code,
         scale_points.response_code = 1 as counts_as_yes
 
