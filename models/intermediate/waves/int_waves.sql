@@ -55,8 +55,8 @@ sequenced as (
         fieldwork_start,
         fieldwork_end,
         respondents,
-        scaled_sum_w * weight_unit as weighted_base,
         cast(row_number() over (order by wave_id) as bigint) as wave_number,
+        scaled_sum_w * weight_unit as weighted_base,
         lag(wave_id) over (order by wave_id) as previous_wave_id,
         scaled_sum_w * scaled_sum_w / scaled_sum_w2 as effective_base
 
