@@ -19,7 +19,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from lui.warehouse.spark import SPARK_BUILD_SELECTION
 
 from lui import codebook
 from lui.errors import LuiError
@@ -28,6 +27,7 @@ from lui.landing.export import export_raw
 from lui.paths import PROJECT_ROOT, marts_path, spark_dir, warehouse_path
 from lui.warehouse import publish
 from lui.warehouse.dbt import DUCKDB, SPARK, TARGETS, dbt_build
+from lui.warehouse.spark import SPARK_BUILD_SELECTION
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
