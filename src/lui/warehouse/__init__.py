@@ -1,0 +1,1 @@
+"""Warehouse: dbt builds and publication of the marts."""
