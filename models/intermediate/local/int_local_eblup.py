@@ -16,7 +16,13 @@ def model(dbt, session):
 
     dbt.config(materialized="incremental", unique_key="wave_id")
     cells = dbt.ref("int_local_model_cells")
-    wave = dbt.config.get("build_wave") or os.environ.get("LUI_BUILD_WAVE", "")
+    # the wave scope of macros/wave_scope.sql: var('wave'), else LUI_BUILD_WAVE only when
+    # `lui build` set the marker var wave_from_environment
+    # (config values may arrive rendered as text: "None", "False", "True")
+    wave = str(dbt.config.get("build_wave") or "")
+    if wave in ("", "None") and str(dbt.config.get("wave_from_environment")).lower() == "true":
+        wave = os.environ.get("LUI_BUILD_WAVE", "")
+    wave = "" if wave == "None" else wave
     if dbt.is_incremental and wave:
         cells = cells.filter(f"wave_id = '{wave}'")
     frame = dbt.ref("local_authority_frame").df()

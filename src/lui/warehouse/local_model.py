@@ -293,25 +293,27 @@ def estimate_all(cells: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
         out["areas_sampled"] = model.areas
         parts.append(out)
     if not parts:
-        return pd.DataFrame(columns=OUTPUT_COLUMNS)
+        # typed, so an empty warehouse builds tables of the contracts' column types
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in OUTPUT_DTYPES.items()})
     return pd.concat(parts, ignore_index=True)[OUTPUT_COLUMNS]
 
 
-OUTPUT_COLUMNS = [
-    "wave_id",
-    "mission_id",
-    "la_code",
-    "respondents",
-    "sample_mean",
-    "synthetic_estimate",
-    "random_effect",
-    "shrinkage",
-    "model_estimate",
-    "model_mse",
-    "model_rmse",
-    "sigma_u",
-    "sigma_e",
-    "fixed_effects",
-    "fit_respondents",
-    "areas_sampled",
-]
+OUTPUT_DTYPES: dict[str, str] = {
+    "wave_id": "string",
+    "mission_id": "int64",
+    "la_code": "string",
+    "respondents": "int64",
+    "sample_mean": "float64",
+    "synthetic_estimate": "float64",
+    "random_effect": "float64",
+    "shrinkage": "float64",
+    "model_estimate": "float64",
+    "model_mse": "float64",
+    "model_rmse": "float64",
+    "sigma_u": "float64",
+    "sigma_e": "float64",
+    "fixed_effects": "string",
+    "fit_respondents": "int64",
+    "areas_sampled": "int64",
+}
+OUTPUT_COLUMNS = list(OUTPUT_DTYPES)
