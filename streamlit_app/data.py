@@ -280,11 +280,12 @@ def mission_questions(marts: Marts, mission_id: int) -> pd.DataFrame:
     return _query(
         marts,
         """
-        select question_code, short_label, question_text, question_weight, direction,
-               first_wave, last_wave, display_order
-        from marts.dim_question
-        where mission_id = ?
-        order by display_order, question_code
+        select q.question_code, q.short_label, q.question_text, mq.question_weight,
+               mq.direction, q.first_wave, q.last_wave, q.display_order
+        from marts.dim_mission_question as mq
+        inner join marts.dim_question as q on mq.question_code = q.question_code
+        where mq.mission_id = ?
+        order by q.display_order, q.question_code
         """,
         [mission_id],
     )
