@@ -463,13 +463,17 @@ def test_local_areas_page_in_chromium(app_url: str, tmp_path: Path) -> None:
             picker = live(page, "stSelectbox").filter(has_text="Local authority")
             picker.click()
             page.keyboard.type("Birmingham")
-            page.get_by_role("option", name="Birmingham (E08000025)").click()
+            page.get_by_role("option", name="Birmingham (E08000025)").click(timeout=UI_TIMEOUT_MS)
             expect(
                 page.get_by_role("heading", name=f"Birmingham, wave {DEMO_WAVES[-1]}")
             ).to_be_visible(timeout=UI_TIMEOUT_MS)
-            expect(page.get_by_text("Region: West Midlands").first).to_be_visible()
-            expect(live(page, "stDataFrame").first).to_be_visible()
-            expect(page.get_by_text("What a model-based estimate is, and is not")).to_be_visible()
+            expect(page.get_by_text("Region: West Midlands").first).to_be_visible(
+                timeout=UI_TIMEOUT_MS
+            )
+            expect(live(page, "stDataFrame").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+            expect(page.get_by_text("What a model-based estimate is, and is not")).to_be_visible(
+                timeout=UI_TIMEOUT_MS
+            )
             page.mouse.move(0, 0)
             page.wait_for_timeout(1000)
             shot = tmp_path / "local_areas.png"
