@@ -31,14 +31,29 @@
     Single-stage with-replacement design, weights only.
     Null below two respondents in the domain, where it carries no information. -#}
 {% macro taylor_standard_error(n, design_n, sum_w, sum_w2, sum_w2y, sum_w2y2, mean) -%}
+    {%- set residual -%}
+        greatest(
+            {{ sum_w2y2 }} - 2 * {{ mean }} * {{ sum_w2y }} + {{ mean }} * {{ mean }} * {{ sum_w2 }},
+            0
+        )
+    {%- endset -%}
+    {{ taylor_standard_error_of_residual(n, design_n, sum_w, residual) }}
+{%- endmacro %}
+
+{#- The same SE from the domain's residual sum w^2 (y - m)^2 itself. Expanded into moments
+    (above), the residual is a difference of sums that are each known to about n x 1e-9
+    (their terms are rounded to 1e-9, macros/exact_sum.sql): exact enough for groups of
+    hundreds, whose residuals are large, but a small domain of nearly equal scores (a
+    local authority of two or three respondents) keeps only the rounding noise, an SE of
+    about 1e-4 where 0 is right. Such domains sum the centred terms w^2 (y - m)^2 instead
+    (int_local_model_cells), which are never negative and carry no cancellation: the
+    two-pass form R survey's svyrecvar computes from the linearised values. -#}
+{% macro taylor_standard_error_of_residual(n, design_n, sum_w, residual) -%}
     case
         when {{ n }} > 1 and {{ sum_w }} > 0
             then sqrt(
                 cast({{ design_n }} as double) / ({{ design_n }} - 1)
-                * greatest(
-                    {{ sum_w2y2 }} - 2 * {{ mean }} * {{ sum_w2y }} + {{ mean }} * {{ mean }} * {{ sum_w2 }},
-                    0
-                )
+                * {{ residual }}
                 / ({{ sum_w }} * {{ sum_w }})
             )
     end

@@ -32,7 +32,7 @@ final as (
         waves.fieldwork_start,
         waves.fieldwork_end,
         waves.respondents,
-        {{ published_base('waves.weighted_base') }} as weighted_base,
+        {{ published_base('waves.weighted_base', 'waves.base_scale') }} as weighted_base,
         {{ published_base('waves.effective_base') }} as effective_base,
         latest_landing.file_name as source_file,
         latest_landing.file_sha256 as source_sha256,

@@ -13,24 +13,29 @@ with
 group_sums as (
 
     select * from {{ ref('int_mission_question_group_sums') }}
+    where {{ wave_scope(neighbours='previous_and_next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
--- the group's sum of scaled weights on the mission, the index's denominator: its weighted
--- base brought back to the wave's weight unit (a power of two, so exactly)
+-- the group's sum of scaled weights on the mission, the index's denominator: every
+-- respondent with a mission score carries r_iq summing to 1 over the mission's questions,
+-- so it is the sum of the questions' sum_wr. Summed from the same exact decimals as each
+-- question's sum_wr, no share can exceed 1 through rounding, at any scale of the weights.
 mission_bases as (
 
     select
-        estimates.wave_id,
-        estimates.breakdown,
-        estimates.group_label,
-        cast(estimates.measure_code as integer) as mission_id,
-        estimates.weighted_base / weight_units.weight_unit as sum_w
+        wave_id,
+        breakdown,
+        group_label,
+        mission_id,
+        sum(sum_wr) as sum_w
 
-    from {{ ref('int_measure_group_estimates') }} as estimates
-    inner join {{ ref('int_wave_weight_units') }} as weight_units
-        on estimates.wave_id = weight_units.wave_id
-    where estimates.measure_type = 'mission'
+    from group_sums
+    group by
+        wave_id,
+        breakdown,
+        group_label,
+        mission_id
 
 ),
 
@@ -47,6 +52,7 @@ mission_index as (
         low_base,
         suppressed
     from {{ ref('fct_mission_index') }}
+    where {{ wave_scope(neighbours='next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -65,14 +71,7 @@ waves as (
         wave_id,
         previous_wave_id
     from {{ ref('int_waves') }}
-
-),
-
-waves_in_scope as (
-
-    select waves.wave_id
-    from waves
-    where {{ wave_and_next_in_scope('waves') }}
+    where {{ wave_scope(neighbours='next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -85,7 +84,7 @@ shares as (
         group_sums.mission_id,
         group_sums.question_code,
         group_sums.answered_respondents,
-        cast(group_sums.sum_wr as double) / mission_bases.sum_w as weight_share,
+        cast(group_sums.sum_wr as double) / cast(mission_bases.sum_w as double) as weight_share,
         cast(group_sums.sum_wrp as double) / nullif(cast(group_sums.sum_wr as double), 0) as mean_points
 
     from group_sums
@@ -165,7 +164,6 @@ paired as (
             and compared_questions.group_label = prev.group_label
             and compared_questions.mission_id = prev.mission_id
             and compared_questions.question_code = prev.question_code
-    where compared_questions.wave_id in (select waves_in_scope.wave_id from waves_in_scope)
 
 ),
 

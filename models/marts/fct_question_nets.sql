@@ -9,7 +9,9 @@ with
 estimates as (
 
     select * from {{ ref('int_measure_group_estimates') }}
-    where measure_type = 'net'
+    where
+        measure_type = 'net'
+        and {{ wave_scope(neighbours='previous_and_next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -48,14 +50,7 @@ waves as (
         wave_id,
         previous_wave_id
     from {{ ref('int_waves') }}
-
-),
-
-waves_in_scope as (
-
-    select waves.wave_id
-    from waves
-    where {{ wave_and_next_in_scope('waves') }}
+    where {{ wave_scope(neighbours='next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -69,6 +64,7 @@ published as (
         net_measures.net_code,
         estimates.unweighted_base,
         estimates.weighted_base,
+        estimates.base_scale,
         estimates.effective_base,
         estimates.unweighted_base < {{ var('low_base_threshold') }} as low_base,
         estimates.unweighted_base < {{ var('suppression_threshold') }} as suppressed,
@@ -122,7 +118,7 @@ final as (
         nets.net_label,
         with_previous.pct,
         with_previous.unweighted_base,
-        {{ published_base('with_previous.weighted_base') }} as weighted_base,
+        {{ published_base('with_previous.weighted_base', 'with_previous.base_scale') }} as weighted_base,
         {{ published_base('with_previous.effective_base') }} as effective_base,
         with_previous.standard_error,
         with_previous.vs_rest,
@@ -140,7 +136,6 @@ final as (
         on with_previous.question_code = questions.question_code
     inner join nets
         on with_previous.net_code = nets.net_code
-    where with_previous.wave_id in (select waves_in_scope.wave_id from waves_in_scope)
 
 )
 

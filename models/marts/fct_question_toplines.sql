@@ -27,7 +27,8 @@ weight_units as (
 
     select
         wave_id,
-        weight_unit
+        weight_unit,
+        base_scale
     from {{ ref('int_wave_weight_units') }}
     where {{ wave_scope() }}
 
@@ -126,6 +127,7 @@ completed as (
     select
         answer_grid.*,
         weight_units.weight_unit,
+        weight_units.base_scale,
         coalesce(group_counts.unweighted_count, 0) as unweighted_count,
         coalesce(group_counts.weighted_count, 0) as weighted_count,
         answer_grid.unweighted_base < {{ var('suppression_threshold') }} as suppressed
@@ -156,14 +158,14 @@ final as (
         answer_kind,
         case when not suppressed then unweighted_count end as unweighted_count,
         case
-            when not suppressed then {{ published_base('cast(weighted_count as double) * weight_unit') }}
+            when not suppressed then {{ published_base('cast(weighted_count as double) * weight_unit', 'base_scale') }}
         end as weighted_count,
         case
             when not suppressed
                 then 100.0 * cast(weighted_count as double) / cast(weighted_base as double)
         end as weighted_pct,
         unweighted_base,
-        {{ published_base('cast(weighted_base as double) * weight_unit') }} as weighted_base,
+        {{ published_base('cast(weighted_base as double) * weight_unit', 'base_scale') }} as weighted_base,
         unweighted_base < {{ var('low_base_threshold') }} as low_base,
         suppressed
 

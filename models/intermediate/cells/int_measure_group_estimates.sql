@@ -20,7 +20,8 @@ weight_units as (
 
     select
         wave_id,
-        weight_unit
+        weight_unit,
+        base_scale
     from {{ ref('int_wave_weight_units') }}
     where {{ wave_scope() }}
 
@@ -53,6 +54,7 @@ group_and_total as (
         grp.unweighted_base,
         wave_sizes.wave_respondents,
         weight_units.weight_unit,
+        weight_units.base_scale,
         cast(grp.sum_w as double) as sum_w,
         cast(grp.sum_w2 as double) as sum_w2,
         cast(grp.sum_wy as double) as sum_wy,
@@ -105,6 +107,7 @@ estimates as (
         estimate,
         unweighted_base,
         sum_w * weight_unit as weighted_base,
+        base_scale,
         sum_w * sum_w / sum_w2 as effective_base,
         {{ taylor_standard_error(
             'unweighted_base', 'wave_respondents', 'sum_w', 'sum_w2', 'sum_w2y', 'sum_w2y2', 'estimate'

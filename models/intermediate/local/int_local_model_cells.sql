@@ -40,14 +40,13 @@ respondent_weights as (
         wave_id,
         respondent_id,
         scaled_weight,
-        exact_weight,
-        exact_squared_weight
+        exact_weight
     from {{ ref('int_respondent_cells') }}
     where {{ wave_scope() }}
 
 ),
 
-cells as (
+scored as (
 
     select
         mission_scores.wave_id,
@@ -56,21 +55,10 @@ cells as (
         respondents.region,
         cast(respondents.imd_quintile as integer) as imd_quintile,
         respondents.urban_rural,
-        count(*) as respondents,
-        cast({{ exact_sum('mission_scores.mission_score') }} as double) as sum_score,
-        cast({{ exact_sum('mission_scores.mission_score * mission_scores.mission_score') }} as double)
-            as sum_score_sq,
-        sum(respondent_weights.exact_weight) as sum_w,
-        sum(respondent_weights.exact_squared_weight) as sum_w2,
-        {{ exact_sum('respondent_weights.scaled_weight * mission_scores.mission_score') }} as sum_wy,
-        {{ exact_sum(
-            'respondent_weights.scaled_weight * respondent_weights.scaled_weight'
-            ~ ' * mission_scores.mission_score'
-        ) }} as sum_w2y,
-        {{ exact_sum(
-            'respondent_weights.scaled_weight * respondent_weights.scaled_weight'
-            ~ ' * mission_scores.mission_score * mission_scores.mission_score'
-        ) }} as sum_w2y2
+        mission_scores.mission_score,
+        respondent_weights.scaled_weight,
+        respondent_weights.exact_weight,
+        {{ exact_term('respondent_weights.scaled_weight * mission_scores.mission_score') }} as exact_wy
 
     from mission_scores
     inner join respondents
@@ -81,13 +69,49 @@ cells as (
         on
             mission_scores.wave_id = respondent_weights.wave_id
             and mission_scores.respondent_id = respondent_weights.respondent_id
+
+),
+
+-- each score's deviation from its authority's weighted mean (the direct estimate, from
+-- the same exact sums int_local_direct_estimates takes it from): the centred terms of
+-- the direct estimate's Taylor SE (macros/survey_statistics.sql)
+centred as (
+
+    select
+        *,
+        mission_score
+        - cast(sum(exact_wy) over authority as double)
+        / cast(sum(exact_weight) over authority as double) as deviation
+
+    from scored
+    window authority as (partition by wave_id, mission_id, la_code)
+
+),
+
+cells as (
+
+    select
+        wave_id,
+        mission_id,
+        la_code,
+        region,
+        imd_quintile,
+        urban_rural,
+        count(*) as respondents,
+        cast({{ exact_sum('mission_score') }} as double) as sum_score,
+        cast({{ exact_sum('mission_score * mission_score') }} as double) as sum_score_sq,
+        sum(exact_weight) as sum_w,
+        sum(exact_wy) as sum_wy,
+        {{ exact_sum('scaled_weight * scaled_weight * deviation * deviation') }} as sum_w2_dev2
+
+    from centred
     group by
-        mission_scores.wave_id,
-        mission_scores.mission_id,
-        respondents.la_code,
-        respondents.region,
-        respondents.imd_quintile,
-        respondents.urban_rural
+        wave_id,
+        mission_id,
+        la_code,
+        region,
+        imd_quintile,
+        urban_rural
 
 )
 

@@ -21,7 +21,8 @@ extremes as (
     select
         wave_id,
         min(survey_weight) as min_weight,
-        max(survey_weight) as max_weight
+        max(survey_weight) as max_weight,
+        avg(survey_weight) as mean_weight
 
     from respondents
     group by wave_id
@@ -34,7 +35,11 @@ units as (
         wave_id,
         min_weight,
         max_weight,
-        {{ power_of_two_at_least('max_weight / ' ~ var('scaled_weight_max')) }} as weight_unit
+        mean_weight,
+        {{ power_of_two_at_least('max_weight / ' ~ var('scaled_weight_max')) }} as weight_unit,
+        -- the power of ten nearest the mean weight: the unit weighted bases are published
+        -- in (macros/publication_rules.sql, published_base)
+        power(10.0, round(log10(mean_weight))) as base_scale
 
     from extremes
 

@@ -13,7 +13,8 @@ weight_units as (
 
     select
         wave_id,
-        weight_unit
+        weight_unit,
+        base_scale
     from {{ ref('int_wave_weight_units') }}
 
 ),
@@ -24,6 +25,7 @@ scaled as (
         respondents.wave_id,
         respondents.interview_date,
         weight_units.weight_unit,
+        weight_units.base_scale,
         respondents.survey_weight / weight_units.weight_unit as scaled_weight
 
     from respondents
@@ -37,6 +39,7 @@ waves as (
     select
         wave_id,
         weight_unit,
+        base_scale,
         min(interview_date) as fieldwork_start,
         max(interview_date) as fieldwork_end,
         count(*) as respondents,
@@ -44,7 +47,7 @@ waves as (
         cast({{ exact_sum('scaled_weight * scaled_weight') }} as double) as scaled_sum_w2
 
     from scaled
-    group by wave_id, weight_unit
+    group by wave_id, weight_unit, base_scale
 
 ),
 
@@ -55,6 +58,7 @@ sequenced as (
         fieldwork_start,
         fieldwork_end,
         respondents,
+        base_scale,
         cast(row_number() over (order by wave_id) as bigint) as wave_number,
         scaled_sum_w * weight_unit as weighted_base,
         lag(wave_id) over (order by wave_id) as previous_wave_id,
