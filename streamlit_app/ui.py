@@ -16,12 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import data
-from formatting import fieldwork_caption, methodology_text
-from pickers import set_link, wave_picker
-
-# Pages written before ui.py was split call these through ui; their homes are pickers.py
-# and formatting.py.
-__all__ = ["fieldwork_caption", "set_link", "wave_picker"]
+from formatting import methodology_text
 
 ABOVE_COLOUR = "#bfe3c0"  # significantly above the rest of the sample (with ▲)
 BELOW_COLOUR = "#f4c2c2"  # significantly below (with ▼)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 import data
+import pickers
 import ui
+from formatting import fieldwork_caption
 
 marts = ui.require_marts()
 rules = data.thresholds(marts)
@@ -30,15 +32,15 @@ with left:
         key="local_authority",
     )
 with right:
-    wave_id = ui.wave_picker(wave_ids, "local_wave")
-ui.set_link(wave=wave_id)
+    wave_id = pickers.wave_picker(wave_ids, "local_wave")
+pickers.set_link(wave=wave_id)
 
 card = data.local_authority_index(marts, la_code, wave_id)
 first = card.iloc[0]
 st.subheader(f"{first.la_name}, wave {wave_id}")
 respondents = int(card["respondents"].max())
 st.caption(
-    ui.fieldwork_caption(data.waves(marts), [wave_id])
+    fieldwork_caption(data.waves(marts), [wave_id])
     + f" Region: {first.region}. Respondents in this authority: {respondents:,} (the model's"
     " estimate uses them and what the rest of the sample says about similar areas)."
 )
