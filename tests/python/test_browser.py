@@ -459,9 +459,7 @@ def test_local_areas_page_in_chromium(app_url: str, browser: Browser, tmp_path: 
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
     try:
         page.goto(f"{app_url}/local_areas", wait_until="domcontentloaded")
-        expect(page.get_by_role("heading", name="Local areas")).to_be_visible(
-            timeout=UI_TIMEOUT_MS
-        )
+        expect(page.get_by_role("heading", name="Local areas")).to_be_visible(timeout=UI_TIMEOUT_MS)
         picker = live(page, "stSelectbox").filter(has_text="Local authority")
         picker.click()
         page.keyboard.type("Birmingham")
@@ -469,9 +467,7 @@ def test_local_areas_page_in_chromium(app_url: str, browser: Browser, tmp_path: 
         expect(
             page.get_by_role("heading", name=f"Birmingham, wave {DEMO_WAVES[-1]}")
         ).to_be_visible(timeout=UI_TIMEOUT_MS)
-        expect(page.get_by_text("Region: West Midlands").first).to_be_visible(
-            timeout=UI_TIMEOUT_MS
-        )
+        expect(page.get_by_text("Region: West Midlands").first).to_be_visible(timeout=UI_TIMEOUT_MS)
         expect(live(page, "stDataFrame").first).to_be_visible(timeout=UI_TIMEOUT_MS)
         expect(page.get_by_text("What a model-based estimate is, and is not")).to_be_visible(
             timeout=UI_TIMEOUT_MS
