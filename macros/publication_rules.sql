@@ -8,11 +8,19 @@
     an effective base is a count of respondents, rounded as it is. Estimates and SEs are
     computed from the unrounded bases; only the published base is rounded. -#}
 {% macro published_base(expression, scale=none) -%}
-    {%- if scale is none -%}
-        round(cast({{ expression }} as double), {{ var('base_decimals') }})
-    {%- else -%}
-        round(cast({{ expression }} as double) / {{ scale }}, {{ var('base_decimals') }}) * {{ scale }}
-    {%- endif -%}
+    {%- set value = 'cast(' ~ expression ~ ' as double)' if scale is none
+        else 'cast(' ~ expression ~ ' as double) / ' ~ scale -%}
+    {%- set rounded = rounded_to_places(value, var('base_decimals')) -%}
+    {{ rounded if scale is none else rounded ~ ' * ' ~ scale }}
+{%- endmacro %}
+
+{#- A double rounded to `places` decimals on its binary value, half away from zero, the same
+    on every engine: round(x * 10^places) / 10^places. DuckDB's round(x, places) is exactly
+    that; Spark's rounds the double's shortest decimal text instead, so a sum of 273.085
+    (binary 273.08499999999998) published 273.08 on DuckDB and 273.09 on Spark. -#}
+{% macro rounded_to_places(expression, places) -%}
+    {%- set factor = 10 ** (places | int) -%}
+    (round(({{ expression }}) * {{ factor }}) / {{ factor }})
 {%- endmacro %}
 
 {#- 'above' / 'below' when a group differs significantly from the rest of the sample;

@@ -297,7 +297,8 @@ def scorecard_chart(frame: pd.DataFrame, width: int | str = "container") -> alt.
     movement_scale = {
         "scale": alt.Scale(domain=list(MOVEMENT_CLASSES), range=list(MOVEMENT_COLOURS)),
         "title": "Since previous wave",
-        "legend": alt.Legend(columns=2, labelLimit=220),
+        # one column: two columns of these labels overran a phone's 390 px
+        "legend": alt.Legend(columns=1, labelLimit=220),
     }
     tooltip = [
         alt.Tooltip("mission_name:N", title="Mission"),
@@ -324,7 +325,7 @@ def scorecard_chart(frame: pd.DataFrame, width: int | str = "container") -> alt.
                 "movement:N",
                 scale=alt.Scale(domain=list(MOVEMENT_CLASSES), range=list(MOVEMENT_SHAPES)),
                 title="Since previous wave",
-                legend=alt.Legend(columns=2, labelLimit=220),
+                legend=alt.Legend(columns=1, labelLimit=220),
             ),
             tooltip=tooltip,
         )

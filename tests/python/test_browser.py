@@ -202,6 +202,12 @@ CHART_PROBLEMS = """
       const r = bar.getBoundingClientRect();
       if (r.height < 4) problems.push(`${name}: a bar ${r.height.toFixed(1)} px high`);
     });
+    // every label, legend entry and title inside the chart's own box (a wider one is cut)
+    svg.querySelectorAll('text').forEach(t => {
+      const r = t.getBoundingClientRect();
+      if (t.textContent.trim() && r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1))
+        problems.push(`${name}: text '${t.textContent}' runs outside the chart`);
+    });
     svg.querySelectorAll('.role-axis').forEach(axis =>
       overlapping([...axis.querySelectorAll('.role-axis-label text')], 'axis label', name));
     svg.querySelectorAll('.mark-text').forEach(layer =>
