@@ -12,6 +12,8 @@ same specification to vector. Rules every chart keeps:
 
 from __future__ import annotations
 
+import json
+import textwrap
 from collections.abc import Sequence
 
 import altair as alt
@@ -40,6 +42,26 @@ NEGATIVE_COLOUR = "#b2182b"
 ROW_STEP = 26  # px per group or mission row: charts keep their size for any number of rows
 TEXT_COLOUR = "#333333"
 FONT_SIZE = 12
+
+
+def legend_columns(entries: int) -> int:
+    """Legend entries on one line up to three (they fit a phone's 390 px), else one a line:
+    a row of the five nations or of a scale's answers ran past it, and a chart cannot know
+    the width it will get."""
+    return 0 if entries <= 3 else 1
+
+
+def wrapped_labels(labels: Sequence[str], width: int = 24) -> str:
+    """A Vega label expression putting each label longer than `width` characters on lines
+    of at most that many ("Heard of it but know nothing about it" ran past a phone)."""
+    expression = "datum.label"
+    for label in labels:
+        lines = textwrap.wrap(str(label), width)
+        if len(lines) > 1:
+            expression = f"datum.label === {json.dumps(str(label))} ? {json.dumps(lines)} : " + (
+                expression
+            )
+    return expression
 
 
 def _configured(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
@@ -154,7 +176,11 @@ def trend_chart(
     scale = alt.Scale(zero=False) if y_domain is None else alt.Scale(domain=list(y_domain))
     y = alt.Y("index_score:Q", title="Index", scale=scale)
     colour = alt.Color(
-        "group_label:N", title="Group", sort=list(group_order), scale=_group_colour(group_order)
+        "group_label:N",
+        title="Group",
+        sort=list(group_order),
+        scale=_group_colour(group_order),
+        legend=alt.Legend(columns=legend_columns(len(group_order))),
     )
     tooltip = [
         alt.Tooltip("group_label:N", title="Group"),
@@ -297,8 +323,7 @@ def scorecard_chart(frame: pd.DataFrame, width: int | str = "container") -> alt.
     movement_scale = {
         "scale": alt.Scale(domain=list(MOVEMENT_CLASSES), range=list(MOVEMENT_COLOURS)),
         "title": "Since previous wave",
-        # one column: two columns of these labels overran a phone's 390 px
-        "legend": alt.Legend(columns=1, labelLimit=220),
+        "legend": alt.Legend(columns=legend_columns(len(MOVEMENT_CLASSES)), labelLimit=220),
     }
     tooltip = [
         alt.Tooltip("mission_name:N", title="Mission"),
@@ -325,7 +350,7 @@ def scorecard_chart(frame: pd.DataFrame, width: int | str = "container") -> alt.
                 "movement:N",
                 scale=alt.Scale(domain=list(MOVEMENT_CLASSES), range=list(MOVEMENT_SHAPES)),
                 title="Since previous wave",
-                legend=alt.Legend(columns=1, labelLimit=220),
+                legend=alt.Legend(columns=legend_columns(len(MOVEMENT_CLASSES)), labelLimit=220),
             ),
             tooltip=tooltip,
         )
@@ -392,7 +417,16 @@ def groups_chart(
         title=None,
         axis=alt.Axis(labelLimit=260, labelOverlap=False),
     )
-    x = alt.X("index_score:Q", title="Index (-200 to +200)", scale=alt.Scale(nice=True))
+    # room right of the largest interval (or of zero) for its score label ("+81 ▲"), and
+    # few enough ticks for a phone
+    low = min(float(frame["ci_low"].min(skipna=True) or 0), 0.0)
+    high = max(float(frame["ci_high"].max(skipna=True) or 0), 0.0)
+    x = alt.X(
+        "index_score:Q",
+        title="Index (-200 to +200)",
+        scale=alt.Scale(domain=[low, high + 0.2 * max(high - low, 1.0)], nice=True),
+        axis=alt.Axis(tickCount=4, labelOverlap="parity"),
+    )
     tooltip = [
         alt.Tooltip("row:N", title="Group"),
         alt.Tooltip("score:Q", title="Index"),
@@ -483,7 +517,11 @@ def paired_chart(
         axis=alt.Axis(labelLimit=240, labelOverlap=False),
     )
     shapes = ["circle", "square", "triangle-up", "diamond", "cross"]
-    legend = {"title": None, "sort": list(group_order)}
+    legend = {
+        "title": None,
+        "sort": list(group_order),
+        "legend": alt.Legend(columns=legend_columns(len(group_order))),
+    }
     span = (
         alt.Chart()
         .mark_rule(color="#999", strokeWidth=2)
@@ -597,7 +635,7 @@ def answers_chart(
             y,
             x=alt.X(
                 "weighted_pct:Q",
-                title="Weighted % of the question's base",
+                title="Weighted % of base",
                 stack="zero",
                 scale=alt.Scale(domain=[0, 100]),
             ),
@@ -606,7 +644,12 @@ def answers_chart(
                 title="Answer",
                 sort=answer_order,
                 scale=alt.Scale(domain=answer_order, range=palette),
-                legend=alt.Legend(orient="top", columns=3, labelLimit=260),
+                legend=alt.Legend(
+                    orient="top",
+                    columns=legend_columns(len(answer_order)),
+                    labelLimit=260,
+                    labelExpr=wrapped_labels(answer_order),
+                ),
             ),
             order=alt.Order("response_code:Q", sort="ascending"),
             tooltip=tooltip,
@@ -663,7 +706,11 @@ def nets_chart(
     x = alt.X("wave_id:O", sort=list(wave_order), title=None, axis=alt.Axis(labelAngle=0))
     y = alt.Y("pct:Q", title="%", scale=alt.Scale(domain=[0, 100]))
     colour = alt.Color(
-        "row:N", title=None, sort=list(group_order), scale=_group_colour(group_order)
+        "row:N",
+        title=None,
+        sort=list(group_order),
+        scale=_group_colour(group_order),
+        legend=alt.Legend(columns=legend_columns(len(group_order))),
     )
     line = alt.Chart().mark_line(point=True).encode(x, y, color=colour)
     labels = (

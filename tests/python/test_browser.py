@@ -182,8 +182,11 @@ CHART_PROBLEMS = """
   const overlap = (a, b) => a.width > 0 && b.width > 0 && a.height > 0 && b.height > 0
       && a.left < b.right - 1 && b.left < a.right - 1
       && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  // Vega hides the labels it thins out (labelOverlap) with opacity 0: not drawn, not counted
+  const drawn = n => parseFloat(n.getAttribute('opacity') ?? '1') > 0
+      && getComputedStyle(n).opacity !== '0';
   const overlapping = (nodes, what, name) => {
-    const boxes = nodes.map(n => [n.textContent, n.getBoundingClientRect()])
+    const boxes = nodes.filter(drawn).map(n => [n.textContent, n.getBoundingClientRect()])
                        .filter(([t, r]) => t.trim() && r.width > 0);
     for (let i = 0; i < boxes.length; i++)
       for (let j = i + 1; j < boxes.length; j++)
@@ -202,10 +205,13 @@ CHART_PROBLEMS = """
       const r = bar.getBoundingClientRect();
       if (r.height < 4) problems.push(`${name}: a bar ${r.height.toFixed(1)} px high`);
     });
-    // every label, legend entry and title inside the chart's own box (a wider one is cut)
+    // no label, legend entry or title runs past the right of the chart's element or of the
+    // viewport (the page clips it: a legend wider than a phone lost its last words)
+    const frame = chart.getBoundingClientRect();
+    const right = Math.min(frame.right, window.innerWidth);
     svg.querySelectorAll('text').forEach(t => {
       const r = t.getBoundingClientRect();
-      if (t.textContent.trim() && r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1))
+      if (drawn(t) && t.textContent.trim() && r.width > 0 && r.right > right + 1)
         problems.push(`${name}: text '${t.textContent}' runs outside the chart`);
     });
     svg.querySelectorAll('.role-axis').forEach(axis =>
