@@ -39,3 +39,27 @@
     abs({{ z_of_difference(estimate, standard_error, previous_estimate, previous_standard_error) }})
     > {{ var('z_critical') }}
 {%- endmacro %}
+
+{#- The body of a mart's `with_previous` CTE: every row of `published` (a CTE with wave_id,
+    the `keys` and the `columns`) with its wave's previous_wave_id (from `waves`, a CTE
+    selecting int_waves) and, as previous_<column>, the same key's `columns` in that
+    previous wave (null where it has none): what change_vs_previous and change_significant
+    are computed from. -#}
+{% macro with_previous_wave(published, waves, keys, columns) -%}
+    select
+        cur.*,
+        {{ waves }}.previous_wave_id,
+        {%- for column in columns %}
+        prev.{{ column }} as previous_{{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from {{ published }} as cur
+    inner join {{ waves }}
+        on cur.wave_id = {{ waves }}.wave_id
+    left join {{ published }} as prev
+        on
+            {{ waves }}.previous_wave_id = prev.wave_id
+            {%- for key in keys %}
+            and cur.{{ key }} = prev.{{ key }}
+            {%- endfor %}
+{%- endmacro %}

@@ -89,21 +89,11 @@ published as (
 
 with_previous as (
 
-    select
-        cur.*,
-        waves.previous_wave_id,
-        prev.index_score as previous_index_score,
-        prev.standard_error as previous_standard_error
-
-    from published as cur
-    inner join waves
-        on cur.wave_id = waves.wave_id
-    left join published as prev
-        on
-            waves.previous_wave_id = prev.wave_id
-            and cur.breakdown = prev.breakdown
-            and cur.group_label = prev.group_label
-            and cur.mission_id = prev.mission_id
+    {{ with_previous_wave(
+        'published', 'waves',
+        keys=['breakdown', 'group_label', 'mission_id'],
+        columns=['index_score', 'standard_error']
+    ) }}
 
 ),
 

@@ -87,22 +87,11 @@ published as (
 
 with_previous as (
 
-    select
-        cur.*,
-        waves.previous_wave_id,
-        prev.pct as previous_pct,
-        prev.standard_error as previous_standard_error
-
-    from published as cur
-    inner join waves
-        on cur.wave_id = waves.wave_id
-    left join published as prev
-        on
-            waves.previous_wave_id = prev.wave_id
-            and cur.breakdown = prev.breakdown
-            and cur.group_label = prev.group_label
-            and cur.question_code = prev.question_code
-            and cur.net_code = prev.net_code
+    {{ with_previous_wave(
+        'published', 'waves',
+        keys=['breakdown', 'group_label', 'question_code', 'net_code'],
+        columns=['pct', 'standard_error']
+    ) }}
 
 ),
 
