@@ -51,7 +51,8 @@ dbt-unit: install
 pytest: install
 	$(BIN)/pytest -m "not bench and not spark" --durations=40
 
-## test: lint, then every test (what CI runs; under 8 minutes on an idle 2-core machine)
+## test: lint, then every test (what CI runs before `make test-spark`; about 19 minutes on an
+## idle 2-core machine, most of it some 30 dbt builds)
 test: lint pytest
 
 ## test-spark: build the four demo waves on DuckDB and on a local Spark session, compare every mart
