@@ -419,8 +419,8 @@ def groups_chart(
     )
     # room right of the largest interval (or of zero) for its score label ("+81 ▲"), and
     # few enough ticks for a phone
-    low = min(float(frame["ci_low"].min(skipna=True) or 0), 0.0)
-    high = max(float(frame["ci_high"].max(skipna=True) or 0), 0.0)
+    low = min([0.0, *frame["ci_low"].dropna()])
+    high = max([0.0, *frame["ci_high"].dropna()])
     x = alt.X(
         "index_score:Q",
         title="Index (-200 to +200)",
