@@ -332,6 +332,14 @@ def test_mobile_keeps_all_missions_in_order(
     try:
         page.goto(app_url, wait_until="domcontentloaded")
         expect(page.get_by_role("heading", name=PAGES[""])).to_be_visible(timeout=UI_TIMEOUT_MS)
+        # a phone's page is long: wait until every mission's chart is drawn, not only the
+        # ones drawn so far (settle waits for those)
+        page.wait_for_function(
+            """([n]) => document.querySelectorAll(
+                '[data-testid="stVegaLiteChart"] svg .role-title-text').length >= n""",
+            arg=[len(missions)],
+            timeout=UI_TIMEOUT_MS,
+        )
         settle(page)
         titles = reading_order(page, '[data-testid="stVegaLiteChart"] svg .role-title-text')
         assert titles == missions
