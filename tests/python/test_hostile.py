@@ -452,6 +452,19 @@ def test_a_truncated_warehouse_is_called_damaged(
     assert sha256(truncated[0]) == before
 
 
+def test_a_file_ending_before_its_free_blocks_is_complete() -> None:
+    """A healthy warehouse was once refused as truncated after dbt builds: its header listed
+    248 blocks (18 of them free), the file held 247, and every table read back. A file is
+    judged by the blocks in use, which must all be in it."""
+    block = 262_144
+    listed, used, in_file = 248, 230, 247
+    size = raw.DUCKDB_HEADER_BYTES + in_file * block
+    assert size >= raw.shortest_complete_size(block, used)  # accepted
+    assert size < raw.DUCKDB_HEADER_BYTES + listed * block  # what the old rule demanded
+    cut_into_used_blocks = size - (in_file - used + 1) * block
+    assert cut_into_used_blocks < raw.shortest_complete_size(block, used)  # refused
+
+
 @pytest.fixture
 def small_filesystem(tmp_path: Path) -> Iterator[Callable[..., Path]]:
     """mount(size, read_only=False) -> a fresh tmpfs mount point; unmounted afterwards."""

@@ -115,28 +115,40 @@ def connect_warehouse(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPy
     return con
 
 
-# A DuckDB file is its header (three 4 KiB blocks) and then `total_blocks` blocks.
+# A DuckDB file is its header (three 4 KiB blocks) and then its blocks.
 DUCKDB_HEADER_BYTES = 3 * 4096
 
 
+def shortest_complete_size(block_size: int, used_blocks: int) -> int:
+    """The fewest bytes a DuckDB file with `used_blocks` blocks in use can hold.
+
+    Not `total_blocks`: that counts free blocks too, and a healthy file can end before the
+    last of them (a block freed before it was ever written; seen after dbt builds: 248
+    blocks listed, 247 in the file, every table readable). A file shorter than its used
+    blocks is certainly cut short; one cut by less than its free blocks is caught by DuckDB
+    when it reads a missing block (lui.errors maps that message to "damaged or truncated").
+    """
+    return DUCKDB_HEADER_BYTES + block_size * used_blocks
+
+
 def check_complete(con: duckdb.DuckDBPyConnection, path: Path, database: str | None = None) -> None:
-    """Refuse a warehouse file shorter than the blocks its header lists (cut short by a full
-    disk or an interrupted copy): DuckDB may open it and fail only on the missing blocks."""
+    """Refuse a warehouse file shorter than the blocks in use (cut short by a full disk or
+    an interrupted copy): DuckDB may open it and fail only on the missing blocks."""
     row = con.execute(
-        "select block_size, total_blocks from pragma_database_size() "
+        "select block_size, used_blocks from pragma_database_size() "
         "where database_name = coalesce(?, current_database())",
         [database],
     ).fetchone()
     if row is None or not path.exists():
         return
-    expected = DUCKDB_HEADER_BYTES + row[0] * row[1]
+    expected = shortest_complete_size(*row)
     size = path.stat().st_size
     if size < expected:
         con.close()
         raise LuiError(
             f"the warehouse file {path} is damaged or truncated ({size:,} bytes of the "
-            f"{expected:,} it should hold): restore it from a backup, or move it aside and "
-            "land the waves again"
+            f"{expected:,} it should hold at least): restore it from a backup, or move it "
+            "aside and land the waves again"
         )
 
 
