@@ -45,7 +45,7 @@ check: lint dbt-unit
 
 ## dbt-unit: every dbt unit test (and the models and data tests) on an empty warehouse
 dbt-unit: install
-	LUI_WAREHOUSE="$$(mktemp -d)/unit.duckdb" $(BIN)/python -c "import sys; from lui.errors import LuiError; from lui.warehouse.dbt import dbt_build; exec('try: dbt_build()\nexcept LuiError as e: sys.exit(str(e))')" && echo "dbt unit tests passed (on an empty warehouse)"
+	LUI_WAREHOUSE="$$(mktemp -d)/unit.duckdb" $(BIN)/python -c "import sys; from lui.errors import LuiError; from lui.warehouse.dbt import dbt_build; exec('try: dbt_build(unit_tests=True)\nexcept LuiError as e: sys.exit(str(e))')" && echo "dbt unit tests passed (on an empty warehouse)"
 
 ## pytest: every Python test but the timings (dbt builds, landing, generator, CLI, app, browser)
 pytest: install
@@ -53,7 +53,7 @@ pytest: install
 
 ## test: lint, then every test (what CI runs before `make test-spark`; about 19 minutes on an
 ## idle 2-core machine, most of it some 30 dbt builds)
-test: lint pytest
+test: lint dbt-unit pytest
 
 ## test-spark: build the four demo waves on DuckDB and on a local Spark session, compare every mart
 test-spark: install-spark

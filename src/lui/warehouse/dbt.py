@@ -171,6 +171,13 @@ def failure_summary(output: str, limit: int = 12) -> str:
     return "\n".join(lines[:limit]) or "\n".join(output.strip().splitlines()[-limit:])
 
 
+# A wave's build leaves out the dbt unit tests: they test the models' SQL on fixed inputs,
+# not the wave's data, so they give the same answer on every build (dbt's documentation
+# recommends running them in development and CI only). `make check` and `make test` run
+# them (`make dbt-unit`: dbt_build(unit_tests=True)), as does any build that asks.
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
+
 def dbt_build(
     wave: str | None = None,
     *,
@@ -179,11 +186,13 @@ def dbt_build(
     extra: Sequence[str] = (),
     stream: bool = False,
     target: str = DUCKDB,
+    unit_tests: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """`dbt build` for one wave or all on `target`; raises LuiError naming what failed.
 
     The raw schema is created first when missing, so a fresh warehouse builds (empty).
     On Spark the raw tables are read from their Parquet export (lui.landing.export).
+    The dbt unit tests run only with `unit_tests=True` (see WITHOUT_UNIT_TESTS).
     """
     path = warehouse or warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +200,7 @@ def dbt_build(
         with raw.connect_warehouse(path) as con:
             raw.ensure_schema(con)
     result = run_dbt(
-        ["build", *extra],
+        ["build", *extra, *(() if unit_tests else WITHOUT_UNIT_TESTS)],
         warehouse=path,
         project_dir=project_dir,
         capture=not stream,
