@@ -23,6 +23,25 @@
     (round(({{ expression }}) * {{ factor }}) / {{ factor }})
 {%- endmacro %}
 
+{#- Whether a group's unweighted base is a low base (below var('low_base_threshold')): its
+    estimate is published with a caution. -#}
+{% macro is_low_base(unweighted_base) -%}
+    {{ unweighted_base }} < {{ var('low_base_threshold') }}
+{%- endmacro %}
+
+{#- Whether a group's unweighted base is too small to publish an estimate (below
+    var('suppression_threshold')): only its bases are published. -#}
+{% macro is_suppressed(unweighted_base) -%}
+    {{ unweighted_base }} < {{ var('suppression_threshold') }}
+{%- endmacro %}
+
+{#- The published 95% interval of an estimate with its SE, estimate +/- z_critical x SE, as
+    the two columns ci_low and ci_high. -#}
+{% macro confidence_interval(estimate, standard_error) -%}
+    {{ estimate }} - {{ var('z_critical') }} * {{ standard_error }} as ci_low,
+    {{ estimate }} + {{ var('z_critical') }} * {{ standard_error }} as ci_high
+{%- endmacro %}
+
 {#- 'above' / 'below' when a group differs significantly from the rest of the sample;
     null when not significant, for the UK and when the group is suppressed. -#}
 {% macro vs_rest_flag(z, suppressed) -%}

@@ -54,8 +54,7 @@ final as (
         direct.direct_se,
         eblup.model_estimate,
         eblup.model_rmse,
-        eblup.model_estimate - {{ var('z_critical') }} * eblup.model_rmse as ci_low,
-        eblup.model_estimate + {{ var('z_critical') }} * eblup.model_rmse as ci_high
+        {{ confidence_interval('eblup.model_estimate', 'eblup.model_rmse') }}
 
     from eblup
     inner join local_authorities

@@ -66,18 +66,15 @@ published as (
         estimates.weighted_base,
         estimates.base_scale,
         estimates.effective_base,
-        estimates.unweighted_base < {{ var('low_base_threshold') }} as low_base,
-        estimates.unweighted_base < {{ var('suppression_threshold') }} as suppressed,
+        {{ is_low_base('estimates.unweighted_base') }} as low_base,
+        {{ is_suppressed('estimates.unweighted_base') }} as suppressed,
         case
-            when estimates.unweighted_base >= {{ var('suppression_threshold') }} then estimates.estimate
+            when not ({{ is_suppressed('estimates.unweighted_base') }}) then estimates.estimate
         end as pct,
         case
-            when estimates.unweighted_base >= {{ var('suppression_threshold') }} then estimates.standard_error
+            when not ({{ is_suppressed('estimates.unweighted_base') }}) then estimates.standard_error
         end as standard_error,
-        {{ vs_rest_flag(
-            'estimates.z_vs_rest',
-            'estimates.unweighted_base < ' ~ var('suppression_threshold')
-        ) }} as vs_rest
+        {{ vs_rest_flag('estimates.z_vs_rest', is_suppressed('estimates.unweighted_base')) }} as vs_rest
 
     from estimates
     inner join net_measures

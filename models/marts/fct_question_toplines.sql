@@ -130,7 +130,7 @@ completed as (
         weight_units.base_scale,
         coalesce(group_counts.unweighted_count, 0) as unweighted_count,
         coalesce(group_counts.weighted_count, 0) as weighted_count,
-        answer_grid.unweighted_base < {{ var('suppression_threshold') }} as suppressed
+        {{ is_suppressed('answer_grid.unweighted_base') }} as suppressed
 
     from answer_grid
     inner join weight_units
@@ -166,7 +166,7 @@ final as (
         end as weighted_pct,
         unweighted_base,
         {{ published_base('cast(weighted_base as double) * weight_unit', 'base_scale') }} as weighted_base,
-        unweighted_base < {{ var('low_base_threshold') }} as low_base,
+        {{ is_low_base('unweighted_base') }} as low_base,
         suppressed
 
     from completed
