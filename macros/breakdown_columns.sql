@@ -16,3 +16,26 @@
     {%- endfor -%}
     {{ conditions | join('\n            and ') }}
 {%- endmacro %}
+
+{#- The body of a CTE that gives each row of `relation` (a CTE with wave_id and cell_id) its
+    cell's breakdown columns from `cells` (a CTE selecting int_cells): wave_id, the `keys`,
+    the breakdown columns, then the `columns`, ready for breakdown_rollup. Cell
+    aggregations group by the small cell_id and attach the breakdown columns afterwards
+    (int_cells). -#}
+{% macro with_cell_breakdowns(relation, keys, columns, cells='cells') -%}
+    select
+        {{ relation }}.wave_id,
+        {%- for key in keys %}
+        {{ relation }}.{{ key }},
+        {%- endfor %}
+        {{ breakdown_columns(cells) }},
+        {%- for column in columns %}
+        {{ relation }}.{{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from {{ relation }}
+    inner join {{ cells }}
+        on
+            {{ relation }}.wave_id = {{ cells }}.wave_id
+            and {{ relation }}.cell_id = {{ cells }}.cell_id
+{%- endmacro %}

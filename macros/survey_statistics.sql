@@ -12,6 +12,12 @@
     {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_w2y2
 {%- endmacro %}
 
+{#- The names of the additive moment columns weighted_moments and sum_moments give, in
+    their order. -#}
+{% macro moment_names() -%}
+    {{ return(['unweighted_base', 'sum_w', 'sum_w2', 'sum_wy', 'sum_w2y', 'sum_w2y2']) }}
+{%- endmacro %}
+
 {#- Sums the additive moments of the given columns (decimal sums of decimals: exact). -#}
 {% macro sum_moments(prefix='') -%}
     cast(sum({{ prefix }}unweighted_base) as bigint) as unweighted_base,

@@ -57,19 +57,11 @@ scale_points as (
 
 cell_counts as (
 
-    select
-        answer_counts.wave_id,
-        answer_counts.question_code,
-        answer_counts.response_code,
-        {{ breakdown_columns('cells') }},
-        answer_counts.unweighted_count,
-        answer_counts.weighted_count
-
-    from answer_counts
-    inner join cells
-        on
-            answer_counts.wave_id = cells.wave_id
-            and answer_counts.cell_id = cells.cell_id
+    {{ with_cell_breakdowns(
+        'answer_counts',
+        keys=['question_code', 'response_code'],
+        columns=['unweighted_count', 'weighted_count']
+    ) }}
 
 ),
 

@@ -56,7 +56,8 @@ mission_moments_by_cell_id as (
 
     select
         mission_scores.wave_id,
-        mission_scores.mission_id,
+        'mission' as measure_type,
+        cast(mission_scores.mission_id as {{ dbt.type_string() }}) as measure_code,
         respondent_cells.cell_id,
         {{ weighted_moments(
             'respondent_cells.scaled_weight',
@@ -79,23 +80,11 @@ mission_moments_by_cell_id as (
 
 mission_moments as (
 
-    select
-        mission_moments_by_cell_id.wave_id,
-        'mission' as measure_type,
-        cast(mission_moments_by_cell_id.mission_id as {{ dbt.type_string() }}) as measure_code,
-        {{ breakdown_columns('cells') }},
-        mission_moments_by_cell_id.unweighted_base,
-        mission_moments_by_cell_id.sum_w,
-        mission_moments_by_cell_id.sum_w2,
-        mission_moments_by_cell_id.sum_wy,
-        mission_moments_by_cell_id.sum_w2y,
-        mission_moments_by_cell_id.sum_w2y2
-
-    from mission_moments_by_cell_id
-    inner join cells
-        on
-            mission_moments_by_cell_id.wave_id = cells.wave_id
-            and mission_moments_by_cell_id.cell_id = cells.cell_id
+    {{ with_cell_breakdowns(
+        'mission_moments_by_cell_id',
+        keys=['measure_type', 'measure_code'],
+        columns=moment_names()
+    ) }}
 
 ),
 

@@ -107,20 +107,11 @@ cell_sums as (
 
 celled as (
 
-    select
-        cell_sums.wave_id,
-        cell_sums.mission_id,
-        cell_sums.question_code,
-        {{ breakdown_columns('cells') }},
-        cell_sums.answered_respondents,
-        cell_sums.sum_wr,
-        cell_sums.sum_wrp
-
-    from cell_sums
-    inner join cells
-        on
-            cell_sums.wave_id = cells.wave_id
-            and cell_sums.cell_id = cells.cell_id
+    {{ with_cell_breakdowns(
+        'cell_sums',
+        keys=['mission_id', 'question_code'],
+        columns=['answered_respondents', 'sum_wr', 'sum_wrp']
+    ) }}
 
 ),
 
