@@ -1,11 +1,10 @@
 """The Streamlit app (streamlit_app/) against marts built from demo waves, with AppTest.
 
-One session fixture generates four demo waves with the realistic generator
-(`lui.demo.generate.generate_frame`), lands them into the raw tables, builds them with dbt and
-publishes the marts. Every page must run without an exception, its widgets must change
-what it shows, and the numbers it shows must equal the marts'. The empty states (nothing
-published, one wave only), picking up a newly published copy without a restart, and
-hostile values in the link or the query functions are tested too.
+The session's demo (`lui demo`, conftest.py) is the published copy the app reads. Every
+page must run without an exception, its widgets must change what it shows, and the numbers
+it shows must equal the marts'. The empty states (nothing published, one wave only),
+picking up a newly published copy without a restart, and hostile values in the link or
+the query functions are tested too.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ import pytest
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
+from lui.demo import model as demo_model
 from lui.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -41,8 +41,7 @@ PAGES = {
     "perceptions": "views/perceptions.py",
     "quality": "views/quality.py",
 }
-DEMO_WAVES = ("2022-02", "2022-08", "2023-02", "2023-08")
-DEMO_RESPONDENTS = 2500
+DEMO_WAVES = demo_model.DEMO_WAVES
 TIMEOUT = 60
 HOSTILE = [
     "region'; drop table marts.fct_mission_index; --",
@@ -55,28 +54,6 @@ HOSTILE = [
 # --------------------------------------------------------------------------------------
 # Fixtures
 # --------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def demo_marts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Four demo waves (generator) landed, built with dbt and published, once per session.
-
-    2023-02 changes the internet mission's questions (the codebook's questionnaire
-    change), so that wave is a trend break; gender 'Other' is small enough to be
-    suppressed and Northern Ireland a low base.
-    """
-    from handmade import land
-
-    from lui.demo.generate import generate_frame
-    from lui.warehouse.dbt import dbt_build
-    from lui.warehouse.publish import publish
-
-    folder = tmp_path_factory.mktemp("app_demo")
-    warehouse = folder / "levelling_up.duckdb"
-    for wave_id in DEMO_WAVES:
-        land(warehouse, wave_id, generate_frame(wave_id, DEMO_RESPONDENTS, seed=1))
-    dbt_build(warehouse=warehouse)
-    return publish(warehouse, folder / "published.duckdb").path
-
-
 @pytest.fixture(scope="session")
 def one_wave_marts(demo_marts: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A published copy holding only the first wave (the other waves' rows deleted)."""

@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlparse
 
 import duckdb
 import pytest
-from test_app import DEMO_WAVES, demo_marts  # noqa: F401 - the session's demo marts (one build)
+from test_app import DEMO_WAVES
 
 from lui.paths import PROJECT_ROOT
 

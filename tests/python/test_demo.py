@@ -1,4 +1,5 @@
-"""`lui demo` end to end in a temporary directory, run twice; `dbt docs generate` on its result.
+"""`lui demo` end to end (the session's one run, tests/python/demo_fixtures.py), run again
+on a copy; `dbt docs generate` on its result.
 
 The first run generates the four demo waves, lands, builds and publishes them and prints
 the latest UK scores from the published marts; the second run on the same warehouse must
@@ -8,15 +9,14 @@ succeed and change nothing.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
+from demo_fixtures import DemoRun, copy_demo, run_demo
 
 from lui.demo import model as demo_model
 from lui.demo import run as demo
@@ -25,49 +25,10 @@ from lui.warehouse.dbt import run_dbt
 
 pytestmark = pytest.mark.slow
 
-LUI = Path(sys.executable).with_name("lui")
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
 # the documents whose ```sql examples must run as written on the demo marts
 DOCUMENTS_WITH_SQL = ("README.md", "docs/what_moved.md")
 SOUTHERN_REGIONS = ("London", "South East", "South West", "East of England")
-
-
-@dataclass(frozen=True)
-class DemoRun:
-    root: Path
-    warehouse: Path
-    marts: Path
-    waves_dir: Path
-    first: subprocess.CompletedProcess[str]
-
-
-def run_demo(root: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(
-        os.environ,
-        LUI_WAREHOUSE=str(root / "warehouse" / "levelling_up.duckdb"),
-        LUI_MARTS=str(root / "warehouse" / "published.duckdb"),
-    )
-    return subprocess.run(
-        [str(LUI), "demo", "--dir", str(root / "demo_waves")],
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    root = tmp_path_factory.mktemp("demo")
-    first = run_demo(root)
-    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
-    return DemoRun(
-        root,
-        root / "warehouse" / "levelling_up.duckdb",
-        root / "warehouse" / "published.duckdb",
-        root / "demo_waves",
-        first,
-    )
 
 
 def query(path: Path, sql: str) -> list[tuple]:
@@ -185,7 +146,10 @@ def test_dbt_docs_generate_works_on_the_built_warehouse(demo_run: DemoRun) -> No
     assert "model.levelling_up_index.fct_mission_index" in exposure["depends_on"]["nodes"]
 
 
-def test_demo_runs_again_cleanly_on_an_existing_warehouse(demo_run: DemoRun) -> None:
+def test_demo_runs_again_cleanly_on_an_existing_warehouse(
+    demo_run: DemoRun, tmp_path: Path
+) -> None:
+    demo_run = copy_demo(demo_run, tmp_path)  # the session's demo stays as it is
     counts = "select wave_id, count(*) from raw.respondents group by all order by all"
     before = query(demo_run.warehouse, counts)
     index = "select * from marts.fct_mission_index order by all"

@@ -26,7 +26,6 @@ from lui.demo import calibration as demo_calibration
 from lui.demo import generate, pandas_index, sample
 from lui.demo import model as demo_model
 from lui.errors import LuiError
-from lui.landing import raw
 
 BASELINE = demo_model.BASELINE_WAVE
 N = demo_model.BASELINE_RESPONDENTS
@@ -286,25 +285,19 @@ def test_baseline_reproduces_the_report_with_the_pandas_index(baseline: pd.DataF
 
 
 @pytest.mark.slow
-def test_baseline_reproduces_the_report_with_the_dbt_models(
-    baseline: pd.DataFrame, tmp_path: Path
-) -> None:
-    from lui.warehouse.dbt import dbt_build
-
-    warehouse = tmp_path / "levelling_up.duckdb"
-    codes = [q.code for q in codebook.questions_for_wave(BASELINE)]
-    with duckdb.connect(str(warehouse)) as con:
-        con.register("wave_file", baseline)
-        raw.replace_wave(
-            con, "wave_file", codes, raw.LandingRecord(BASELINE, "generated", "-", "parquet")
-        )
-    dbt_build(BASELINE, warehouse=warehouse)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+def test_baseline_reproduces_the_report_with_the_dbt_models(demo_run) -> None:
+    """The session's `lui demo` (conftest.py) lands this baseline as its first wave (the
+    generator's wave BASELINE, N respondents, seed SEED) and builds it with dbt."""
+    with duckdb.connect(str(demo_run.warehouse), read_only=True) as con:
+        [(respondents,)] = con.execute(
+            "select count(*) from raw.respondents where wave_id = ?", [BASELINE]
+        ).fetchall()
         index = con.execute(
             "select breakdown, group_label, mission_id, index_score "
             "from marts.fct_mission_index where wave_id = ?",
             [BASELINE],
         ).df()
+    assert respondents == N
     index["mission_key"] = index["mission_id"].astype(int).map(demo_model.mission_keys())
     _assert_within_tolerance(demo_calibration.compare(index))
 

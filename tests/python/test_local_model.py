@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 
 from lui import codebook
-from lui.demo import generate, truth
 from lui.demo import model as demo_model
-from lui.landing import raw
+from lui.demo import truth
 from lui.warehouse import local_model
 
 REGIONS = ["East", "North", "South"]
@@ -153,19 +152,14 @@ WAVE = demo_model.BASELINE_WAVE
 
 
 @pytest.fixture(scope="module")
-def local_marts(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from lui.warehouse.dbt import dbt_build
-
-    warehouse = tmp_path_factory.mktemp("local") / "levelling_up.duckdb"
-    frame = generate.generate_frame(WAVE, demo_model.BASELINE_RESPONDENTS, demo_model.DEMO_SEED)
-    codes = [q.code for q in codebook.questions_for_wave(WAVE)]
-    with duckdb.connect(str(warehouse)) as con:
-        con.register("wave_file", frame)
-        raw.replace_wave(con, "wave_file", codes, raw.LandingRecord(WAVE, "generated", "-", "csv"))
-    dbt_build(WAVE, warehouse=warehouse)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        index = con.execute("select * from marts.fct_local_mission_index").df()
-        fit = con.execute("select * from marts.fct_local_model_fit").df()
+def local_marts(demo_run) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The local marts of the demo's first wave (the session's `lui demo`, conftest.py):
+    the generator's wave WAVE of 4,162 respondents, seed 1, whose truth is known."""
+    with duckdb.connect(str(demo_run.warehouse), read_only=True) as con:
+        index = con.execute(
+            "select * from marts.fct_local_mission_index where wave_id = ?", [WAVE]
+        ).df()
+        fit = con.execute("select * from marts.fct_local_model_fit where wave_id = ?", [WAVE]).df()
     return index, fit
 
 

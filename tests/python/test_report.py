@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 from PIL import Image
-from test_app import DEMO_WAVES, demo_marts  # noqa: F401 - the session's demo marts (one build)
+from test_app import DEMO_WAVES
 
 from lui.cli import main
 
@@ -53,7 +53,7 @@ def uk_rows(marts: Path, wave: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def pdf_report(
-    demo_marts: Path,  # noqa: F811
+    demo_marts: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.pdf"
@@ -65,7 +65,7 @@ def pdf_report(
 
 def test_pdf_follows_the_reports_structure_with_the_marts_numbers(
     pdf_report: Path,
-    demo_marts: Path,  # noqa: F811
+    demo_marts: Path,
     tmp_path: Path,
 ) -> None:
     text = subprocess.run(
@@ -114,12 +114,12 @@ def test_pdf_follows_the_reports_structure_with_the_marts_numbers(
     assert len(images) == len([p for p in pages if p.strip()]) >= 18
     for image in images:
         grey = Image.open(image).convert("L")
-        inked = sum(1 for v in grey.getdata() if v < 200)
+        inked = sum(1 for v in grey.tobytes() if v < 200)  # mode L: one byte a pixel
         assert inked > 0.01 * grey.width * grey.height, f"{image.name} is nearly blank"
 
 
 def test_pdf_never_shows_a_trend_break_as_significant(
-    demo_marts: Path,  # noqa: F811
+    demo_marts: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -143,7 +143,7 @@ def test_pdf_never_shows_a_trend_break_as_significant(
 
 
 def test_xlsx_has_a_sheet_per_view_with_the_apps_cells(
-    demo_marts: Path,  # noqa: F811
+    demo_marts: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -197,7 +197,7 @@ def test_xlsx_has_a_sheet_per_view_with_the_apps_cells(
 
 
 def test_report_misuse_is_a_one_line_reason(
-    demo_marts: Path,  # noqa: F811
+    demo_marts: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
