@@ -14,6 +14,8 @@ Marts that exist on DuckDB only are listed in DUCKDB_ONLY_MARTS with their reaso
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -125,3 +127,15 @@ def test_a_one_wave_rebuild_on_spark_keeps_the_marts_equal(lanes) -> None:
     warehouse, duckdb_marts, spark_marts = lanes
     build.build("2023-02", warehouse=warehouse, marts=spark_marts, engine="spark", stream=False)
     assert differences(duckdb_marts, spark_marts) == []
+
+
+def test_the_gate_imports_with_the_spark_extra_in_a_python_c_script() -> None:
+    """Great Expectations imports pyspark.sql.connect when pyspark is installed; without the
+    connect packages pyspark ends a `python -c` script (or a pytest-xdist worker) there and
+    then with exit code 0. The spark extra installs them (pyproject.toml)."""
+    code = "from lui.landing import gate; gate._gx(); print('the gate imported')"
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "the gate imported", completed.stdout + completed.stderr
