@@ -49,7 +49,7 @@ dbt-unit: install
 
 ## pytest: every Python test but the timings (dbt builds, landing, generator, CLI, app, browser)
 pytest: install
-	$(BIN)/pytest -m "not bench and not spark" --durations=40
+	$(BIN)/pytest -m "not bench and not spark" -n 2 --dist loadfile --durations=40
 
 ## test: lint, then every test (what CI runs before `make test-spark`; about 19 minutes on an
 ## idle 2-core machine, most of it some 30 dbt builds)
