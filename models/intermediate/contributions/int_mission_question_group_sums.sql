@@ -9,27 +9,17 @@
 -- weights are the wave's scaled weights (int_wave_weight_units), as in the index's sums.
 with
 
-responses as (
+scored_answers as (
 
     select
         wave_id,
         respondent_id,
-        question_code,
-        response_code
-    from {{ ref('int_responses__asked') }}
-    where {{ wave_scope() }}
-
-),
-
-answer_points as (
-
-    select
         mission_id,
         question_code,
-        response_code,
         question_weight,
         mission_points
-    from {{ ref('int_codebook__answer_mission_points') }}
+    from {{ ref('int_respondent_mission_answers') }}
+    where {{ wave_scope() }}
 
 ),
 
@@ -55,22 +45,18 @@ cells as (
 mission_answers as (
 
     select
-        responses.wave_id,
-        responses.respondent_id,
-        answer_points.mission_id,
-        answer_points.question_code,
-        answer_points.question_weight,
-        answer_points.mission_points,
+        wave_id,
+        respondent_id,
+        mission_id,
+        question_code,
+        question_weight,
+        mission_points,
         -- the weights of the mission's questions the respondent answered (exact decimals)
-        sum(answer_points.question_weight) over (
-            partition by responses.wave_id, responses.respondent_id, answer_points.mission_id
+        sum(question_weight) over (
+            partition by wave_id, respondent_id, mission_id
         ) as answered_weight
 
-    from responses
-    inner join answer_points
-        on
-            responses.question_code = answer_points.question_code
-            and responses.response_code = answer_points.response_code
+    from scored_answers
 
 ),
 

@@ -3,39 +3,19 @@
 -- answered. No counted answer on a mission: no row, so outside that mission's base.
 -- A view: its 12 rows a respondent are aggregated straight into cell moments downstream,
 -- never written out (at a million respondents, writing them cost more than computing them).
+-- The answers that score each mission, with their points, come from
+-- int_respondent_mission_answers.
 with
-
-responses as (
-
-    select
-        wave_id,
-        respondent_id,
-        question_code,
-        response_code
-    from {{ ref('int_responses__asked') }}
-
-),
-
-answer_points as (
-
-    select * from {{ ref('int_codebook__answer_mission_points') }}
-
-),
 
 mission_answers as (
 
     select
-        responses.wave_id,
-        responses.respondent_id,
-        answer_points.mission_id,
-        answer_points.question_weight,
-        answer_points.weighted_points
-
-    from responses
-    inner join answer_points
-        on
-            responses.question_code = answer_points.question_code
-            and responses.response_code = answer_points.response_code
+        wave_id,
+        respondent_id,
+        mission_id,
+        question_weight,
+        weighted_points
+    from {{ ref('int_respondent_mission_answers') }}
 
 ),
 
