@@ -22,7 +22,7 @@ missions as (
 
 fits as (
 
-    select
+    select distinct
         wave_id,
         mission_id,
         fit_respondents,
@@ -31,14 +31,6 @@ fits as (
         sigma_e,
         fixed_effects
     from eblup
-    group by
-        wave_id,
-        mission_id,
-        fit_respondents,
-        areas_sampled,
-        sigma_u,
-        sigma_e,
-        fixed_effects
 
 ),
 
