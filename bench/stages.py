@@ -13,6 +13,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import duckdb
@@ -38,11 +39,38 @@ def land(file: str, wave: str, warehouse: str) -> dict:
     return {"respondents": result.respondents, "answers": result.answers, "status": result.status}
 
 
+def dbt_breakdown(warehouse: Path, wall_seconds: float, target: str = "duckdb") -> dict:
+    """Where a dbt build's wall time went, from its run_results.json: dbt's own elapsed
+    time (the run: hooks, seeds, models, tests), the rest of the wall time (process
+    start-up, imports, parse, connecting), and per resource type (seed, model, test,
+    unit_test) the nodes, their summed execution seconds (over dbt's threads) and that sum's
+    share of the elapsed time."""
+    from lui.warehouse.dbt import dbt_target_path
+
+    run = json.loads((dbt_target_path(warehouse, target) / "run_results.json").read_text())
+    elapsed = float(run["elapsed_time"])
+    kinds: dict[str, dict] = {}
+    for node in run["results"]:
+        kind = kinds.setdefault(node["unique_id"].split(".")[0], {"nodes": 0, "node_seconds": 0.0})
+        kind["nodes"] += 1
+        kind["node_seconds"] += float(node["execution_time"])
+    busy = sum(kind["node_seconds"] for kind in kinds.values()) or 1.0
+    for kind in kinds.values():
+        kind["share_of_elapsed_seconds"] = elapsed * kind["node_seconds"] / busy
+    return {
+        "wall_seconds": wall_seconds,
+        "elapsed_seconds": elapsed,
+        "startup_and_parse_seconds": wall_seconds - elapsed,
+        "by_type": kinds,
+    }
+
+
 def build(wave: str, warehouse: str) -> dict:
     from lui.warehouse.dbt import dbt_build
 
+    started = time.perf_counter()
     dbt_build(wave, warehouse=Path(warehouse))
-    return {}
+    return {"dbt": dbt_breakdown(Path(warehouse), time.perf_counter() - started)}
 
 
 def build_index_path(wave: str, warehouse: str) -> dict:
@@ -127,12 +155,96 @@ def _agreement(computed: pd.DataFrame, warehouse: str, wave: str) -> dict:
     }
 
 
+# Each output of the floor (bench/floor.sql) and the mart it must equal: its keys (besides
+# wave_id), the estimates compared to AGREEMENT absolutely, the weighted figures compared
+# relatively, and the columns that must be identical (bases, counts, flags, ranks).
+FLOOR_OUTPUTS: dict[str, dict[str, Any]] = {
+    "fct_mission_index": {
+        "floor": "floor_index",
+        "keys": ["breakdown", "group_label", "mission_id"],
+        "values": ["index_score", "standard_error"],
+        "weighted": ["weighted_base", "effective_base"],
+        "exact": ["unweighted_base", "vs_rest"],
+    },
+    "fct_priorities": {
+        "floor": "floor_priorities",
+        "keys": ["breakdown", "group_label", "priority_code"],
+        "values": ["pct_chosen", "standard_error", "rest_pct_chosen"],
+        "weighted": ["weighted_base", "effective_base"],
+        "exact": ["unweighted_base", "more_emphasis", "rank_in_group"],
+    },
+    "fct_question_toplines": {
+        "floor": "floor_toplines",
+        "keys": ["breakdown", "group_label", "question_code", "response_code"],
+        "values": ["weighted_pct"],
+        "weighted": ["weighted_count", "weighted_base"],
+        "exact": ["unweighted_count", "unweighted_base"],
+    },
+    "fct_question_nets": {
+        "floor": "floor_nets",
+        "keys": ["breakdown", "group_label", "question_code", "net_code"],
+        "values": ["pct", "standard_error"],
+        "weighted": ["weighted_base", "effective_base"],
+        "exact": ["unweighted_base", "vs_rest"],
+    },
+    "fct_mission_question_contributions": {
+        "floor": "floor_contributions",
+        "keys": ["breakdown", "group_label", "mission_id", "question_code"],
+        "values": ["mean_points", "weight_share", "contribution_to_index"],
+        "weighted": [],
+        "exact": ["answered_respondents"],
+    },
+}
+
+
+def _largest(expressions: list[str]) -> str:
+    """The largest of some per-row differences over every row (0 without any)."""
+    if not expressions:
+        return "0.0"
+    return f"coalesce(max(greatest({', '.join(expressions)})), 0.0)"
+
+
+def compare_with_mart(
+    con: duckdb.DuckDBPyConnection, table: str, mart: str, wave: str, spec: dict[str, Any]
+) -> dict:
+    """One output of the floor against its mart for the wave: rows on either side only,
+    the largest absolute difference of the estimates and relative one of the weighted
+    figures (both null on the same rows), and the rows whose exact columns differ;
+    estimates_compared counts the rows with an estimate (not suppressed)."""
+    on = " and ".join(f"f.{k} = m.{k}" for k in spec["keys"])
+    floats = spec["values"] + spec["weighted"]
+    absolute = [f"coalesce(abs(f.{c} - m.{c}), 0)" for c in spec["values"]]
+    relative = [f"coalesce(abs(f.{c} - m.{c}) / greatest(abs(m.{c}), 1), 0)" for c in spec["weighted"]]
+    differs = [f"(f.{c} is null) <> (m.{c} is null)" for c in floats]
+    differs += [f"f.{c} is distinct from m.{c}" for c in spec["exact"]]
+    query = f"""
+        with m as (select * from marts.{mart} where wave_id = $wave)
+        select
+            count(*) as rows_compared,
+            count(f.{spec["values"][0]}) as estimates_compared,
+            count_if(f.wave_id is null or m.wave_id is null) as rows_missing,
+            {_largest(absolute)} as max_abs_diff,
+            {_largest(relative)} as max_rel_diff_weighted,
+            count_if({" or ".join(differs)}) as rows_differing
+        from {table} as f full outer join m on {on}
+    """
+    cursor = con.execute(query, {"wave": wave})
+    return dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+
+
 def sql_floor(wave: str, warehouse: str) -> dict:
+    """The floor (bench/floor.sql) in one connection, timed; then each of its outputs
+    checked against its mart."""
     with duckdb.connect(warehouse, read_only=True) as con:
+        con.execute("set variable wave = ?", [wave])
         started = time.perf_counter()
-        computed = con.execute(FLOOR_SQL, {"wave": wave}).df()
+        con.execute(FLOOR_SQL)
         seconds = time.perf_counter() - started
-    return {"query_seconds": seconds, **_agreement(computed, warehouse, wave)}
+        marts = {
+            mart: compare_with_mart(con, spec["floor"], mart, wave, spec)
+            for mart, spec in FLOOR_OUTPUTS.items()
+        }
+    return {"query_seconds": seconds, "marts": marts}
 
 
 def pandas_baseline(wave: str, warehouse: str) -> dict:
