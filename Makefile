@@ -67,9 +67,9 @@ demo: install
 app: install
 	$(BIN)/lui app
 
-## bench: timings (the `bench` tests), then generate, land, build, publish and app queries
-## at 4k, 100k and 1M respondents (about 35 minutes)
-bench: install
+## bench: timings (the `bench` tests), then generate, land, build, publish, the floors, pandas,
+## Spark and app queries at 4k, 100k and 1M respondents (`bench/run.py --no-spark` skips Spark)
+bench: install-spark
 	$(BIN)/pytest -m bench
 	$(BIN)/python bench/run.py
 

@@ -65,7 +65,9 @@ def check_query(file: str, wave: str, questions: list[str]) -> str:
     for column in ("la_code", *contract_value_columns(parameters)):
         checks.append(f"count(*) - count({column}) as {column}_null")
     for column in contract_value_columns(parameters):
-        checks.append(f"count_if(not {_in_set(column, parameters[column])}) as {column}_outside_set")
+        checks.append(
+            f"count_if(not {_in_set(column, parameters[column])}) as {column}_outside_set"
+        )
     given = " + ".join(f"cast({quote_identifier(q)} is not null as integer)" for q in questions)
     checks.append(f"count_if({given or '0'} < 1) as respondents_without_answers")
     for q in questions:
@@ -114,7 +116,10 @@ def failures(result: dict[str, Any], questions: list[str]) -> list[str]:
     ):
         failed.append("weight_spread")
     for q in questions:
-        if result["respondents"] and result[f"answered__{q}"] / result["respondents"] < MIN_ANSWER_RATE:
+        if (
+            result["respondents"]
+            and result[f"answered__{q}"] / result["respondents"] < MIN_ANSWER_RATE
+        ):
             failed.append(f"answer_rate__{q}")
     return failed
 

@@ -13,8 +13,8 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -71,15 +71,6 @@ def build(wave: str, warehouse: str) -> dict:
     started = time.perf_counter()
     dbt_build(wave, warehouse=Path(warehouse))
     return {"dbt": dbt_breakdown(Path(warehouse), time.perf_counter() - started)}
-
-
-def build_index_path(wave: str, warehouse: str) -> dict:
-    """`dbt build` of that wave restricted to fct_mission_index and what it needs (with
-    their tests): the same work as the hand-written floor, no toplines or priorities."""
-    from lui.warehouse.dbt import dbt_build
-
-    dbt_build(wave, warehouse=Path(warehouse), extra=["--select", "+fct_mission_index"])
-    return {}
 
 
 def local_step(wave: str, warehouse: str) -> dict:
@@ -214,7 +205,9 @@ def compare_with_mart(
     on = " and ".join(f"f.{k} = m.{k}" for k in spec["keys"])
     floats = spec["values"] + spec["weighted"]
     absolute = [f"coalesce(abs(f.{c} - m.{c}), 0)" for c in spec["values"]]
-    relative = [f"coalesce(abs(f.{c} - m.{c}) / greatest(abs(m.{c}), 1), 0)" for c in spec["weighted"]]
+    relative = [
+        f"coalesce(abs(f.{c} - m.{c}) / greatest(abs(m.{c}), 1), 0)" for c in spec["weighted"]
+    ]
     differs = [f"(f.{c} is null) <> (m.{c} is null)" for c in floats]
     differs += [f"f.{c} is distinct from m.{c}" for c in spec["exact"]]
     query = f"""
@@ -245,6 +238,61 @@ def sql_floor(wave: str, warehouse: str) -> dict:
             for mart, spec in FLOOR_OUTPUTS.items()
         }
     return {"query_seconds": seconds, "marts": marts}
+
+
+# What a landing wrote, to compare two landings of the same file: rows and an
+# order-free fingerprint of every row of each raw table
+RAW_FINGERPRINTS = {
+    "respondents": "select count(*), sum(hash(columns(*))) from {db}.raw.respondents",
+    "responses": "select count(*), sum(hash(respondent_id, question_code, response_code)) "
+    "from {db}.raw.responses",
+}
+
+
+def land_floor(file: str, wave: str, warehouse: str) -> dict:
+    """The land floor (bench/land_floor.py) into a scratch warehouse beside `warehouse`,
+    then its raw tables compared with what `lui land` wrote to `warehouse`."""
+    from land_floor import land_floor as run_land_floor
+
+    scratch = Path(warehouse).with_name("land_floor.duckdb")
+    result = run_land_floor(file, wave, str(scratch))
+    with duckdb.connect(str(scratch), read_only=True) as con:
+        con.execute(f"attach '{warehouse}' as landed (read_only)")
+        equal = {}
+        for table, query in RAW_FINGERPRINTS.items():
+            ours = con.execute(query.format(db="land_floor")).fetchone()
+            theirs = con.execute(query.format(db="landed") + " where wave_id = ?", [wave])
+            theirs = theirs.fetchone()
+            equal[table] = bool(ours == theirs)
+    scratch.unlink(missing_ok=True)
+    return {**result, "tables_equal": equal}
+
+
+def spark_build(wave: str, warehouse: str, marts: str) -> dict:
+    """`lui build --target spark --wave W` in full: export the raw tables to Parquet, dbt
+    build on the local Spark session (under the bench's work folder: lui.paths.spark_dir),
+    publish to `marts`; then its index compared with the DuckDB build's."""
+    from lui.warehouse.build import build as build_wave
+    from lui.warehouse.dbt import SPARK
+
+    started = time.perf_counter()
+    build_wave(wave, warehouse=Path(warehouse), marts=Path(marts), stream=False, engine=SPARK)
+    seconds = time.perf_counter() - started
+    dbt = dbt_breakdown(Path(warehouse), seconds, SPARK)
+    with duckdb.connect(marts, read_only=True) as con:
+        con.execute(f"attach '{warehouse}' as duck (read_only)")
+        spec = FLOOR_OUTPUTS["fct_mission_index"]
+        index = compare_with_mart(
+            con,
+            f"(select * from duck.marts.fct_mission_index where wave_id = '{wave}')",
+            "fct_mission_index",
+            wave,
+            spec,
+        )
+        answers = con.execute(
+            "select count(*) from duck.raw.responses where wave_id = ?", [wave]
+        ).fetchone()[0]
+    return {"dbt": dbt, "index_vs_duckdb": index, "answers": answers}
 
 
 def pandas_baseline(wave: str, warehouse: str) -> dict:
@@ -310,12 +358,13 @@ STAGES: dict[str, Callable[..., dict]] = {
         generate,
         land,
         build,
-        build_index_path,
         dbt_startup,
         local_step,
         local_fit,
         publish,
         sql_floor,
+        land_floor,
+        spark_build,
         pandas_baseline,
         app_queries,
     )
