@@ -60,6 +60,10 @@ create or replace temp table floor_respondent_cells as
 select
     p.respondent_id,
     p.w,
+    -- the weight as an exact decimal: weighted counts and bases are published rounded to
+    -- 2 places, and a double sum can fall either side of a halfway value the build's exact
+    -- sum lands on
+    cast(p.w as decimal(18, 9)) as wd,
     c.cell_id
 from floor_people as p
 inner join floor_cells as c
@@ -83,6 +87,7 @@ select
     rc.cell_id,
     count(*) as n,
     sum(rc.w) as sw,
+    sum(rc.wd) as sw_exact,
     sum(rc.w * rc.w) as sw2
 from raw.responses as a
 inner join floor_respondent_cells as rc on a.respondent_id = rc.respondent_id
@@ -131,6 +136,7 @@ select
     rc.cell_id,
     count(*) as n,
     sum(rc.w) as sw,
+    sum(rc.wd) as sw_exact,
     sum(rc.w * rc.w) as sw2,
     sum(rc.w * s.y) as swy,
     sum(rc.w * rc.w * s.y) as sw2y,
@@ -147,6 +153,7 @@ select
     c.cell_id,
     cast(sum(c.n) as bigint) as n,
     sum(c.sw) as sw,
+    sum(c.sw_exact) as sw_exact,
     sum(c.sw2) as sw2,
     100 * sum(c.sw) filter (where i.yes) as swy,
     100 * sum(c.sw2) filter (where i.yes) as sw2y,
@@ -204,41 +211,94 @@ create or replace temp macro floor_group_label(nation, region, supergroup, imd_q
         'UK'
     );
 
-create or replace temp table floor_group_moments as
-select
-    b.breakdown,
-    m.group_label,
-    m.measure_type,
-    m.measure_code,
-    m.n,
-    m.sw,
-    m.sw2,
-    coalesce(m.swy, 0) as swy,
-    coalesce(m.sw2y, 0) as sw2y,
-    coalesce(m.sw2y2, 0) as sw2y2
-from (
+-- every cell sum rolled up to every group in one pass: the answer counts (kind 'count':
+-- question, answer code), the measures' moments ('moment': measure type, measure code) and
+-- what each question carries of each mission score ('contribution': mission, question)
+create or replace temp table floor_group_sums as
+with cell_sums as (
     select
-        m.measure_type,
-        m.measure_code,
+        'count' as kind,
+        question_code as key_a,
+        cast(response_code as varchar) as key_b,
+        cell_id,
+        n,
+        sw_exact,
+        sw as v1,
+        sw2 as v2,
+        cast(null as double) as v3,
+        cast(null as double) as v4,
+        cast(null as double) as v5
+    from floor_answer_counts
+
+    union all
+
+    select 'moment', measure_type, measure_code, cell_id, n, sw_exact, sw, sw2, swy, sw2y, sw2y2
+    from floor_cell_moments
+
+    union all
+
+    select
+        'contribution', cast(mission_id as varchar), question_code, cell_id, answered, null, swr,
+        swrp, null, null, null
+    from floor_question_cell_sums
+),
+
+rolled as (
+    select
+        s.kind,
+        s.key_a,
+        s.key_b,
         grouping(c.nation, c.region, c.supergroup, c.imd_quintile, c.urban_rural, c.age_band, c.gender) as gid,
         floor_group_label(c.nation, c.region, c.supergroup, c.imd_quintile, c.urban_rural, c.age_band, c.gender) as group_label,
-        cast(sum(m.n) as bigint) as n,
-        sum(m.sw) as sw,
-        sum(m.sw2) as sw2,
-        sum(m.swy) as swy,
-        sum(m.sw2y) as sw2y,
-        sum(m.sw2y2) as sw2y2
-    from floor_cell_moments as m
-    inner join floor_cells as c on m.cell_id = c.cell_id
+        cast(sum(s.n) as bigint) as n,
+        sum(s.sw_exact) as sw_exact,
+        sum(s.v1) as v1,
+        sum(s.v2) as v2,
+        sum(s.v3) as v3,
+        sum(s.v4) as v4,
+        sum(s.v5) as v5
+    from cell_sums as s
+    inner join floor_cells as c on s.cell_id = c.cell_id
     group by
-        m.measure_type, m.measure_code,
+        s.kind, s.key_a, s.key_b,
         grouping sets (
             (), (c.nation), (c.region), (c.supergroup), (c.imd_quintile), (c.urban_rural),
             (c.age_band), (c.gender), (c.region, c.imd_quintile), (c.nation, c.age_band),
             (c.urban_rural, c.imd_quintile)
         )
-) as m
-inner join floor_breakdowns as b on m.gid = b.gid;
+)
+
+select
+    b.breakdown,
+    r.group_label,
+    r.kind,
+    r.key_a,
+    r.key_b,
+    r.n,
+    r.sw_exact,
+    r.v1,
+    r.v2,
+    r.v3,
+    r.v4,
+    r.v5
+from rolled as r
+inner join floor_breakdowns as b on r.gid = b.gid;
+
+create or replace temp table floor_group_moments as
+select
+    breakdown,
+    group_label,
+    key_a as measure_type,
+    key_b as measure_code,
+    n,
+    cast(sw_exact as double) as sw_exact,
+    v1 as sw,
+    v2 as sw2,
+    coalesce(v3, 0) as swy,
+    coalesce(v4, 0) as sw2y,
+    coalesce(v5, 0) as sw2y2
+from floor_group_sums
+where kind = 'moment';
 
 create or replace temp macro floor_se(n, design_n, sw, sw2, sw2y, sw2y2, mean) as
     case
@@ -295,7 +355,7 @@ select
     measure_type,
     measure_code,
     cast(n as bigint) as unweighted_base,
-    round(sw / base_scale, 2) * base_scale as weighted_base,
+    round(sw_exact / base_scale, 2) * base_scale as weighted_base,
     round(sw * sw / sw2, 2) as effective_base,
     n < 50 as suppressed,
     case when n >= 50 then estimate end as estimate,
@@ -352,11 +412,11 @@ select
     split_part(measure_code, ':', 1) as question_code,
     split_part(measure_code, ':', 2) as net_code,
     estimate as pct,
+    standard_error,
+    vs_rest,
     unweighted_base,
     weighted_base,
-    effective_base,
-    standard_error,
-    vs_rest
+    effective_base
 from floor_estimates
 where measure_type = 'net';
 
@@ -364,33 +424,16 @@ where measure_type = 'net';
 create or replace temp table floor_toplines as
 with group_counts as (
     select
-        b.breakdown,
-        g.group_label,
-        g.question_code,
-        g.response_code,
-        g.n,
-        g.sw,
-        cast(sum(g.n) over (partition by b.breakdown, g.group_label, g.question_code) as bigint) as base_n,
-        sum(g.sw) over (partition by b.breakdown, g.group_label, g.question_code) as base_sw
-    from (
-        select
-            a.question_code,
-            a.response_code,
-            grouping(c.nation, c.region, c.supergroup, c.imd_quintile, c.urban_rural, c.age_band, c.gender) as gid,
-            floor_group_label(c.nation, c.region, c.supergroup, c.imd_quintile, c.urban_rural, c.age_band, c.gender) as group_label,
-            cast(sum(a.n) as bigint) as n,
-            sum(a.sw) as sw
-        from floor_answer_counts as a
-        inner join floor_cells as c on a.cell_id = c.cell_id
-        group by
-            a.question_code, a.response_code,
-            grouping sets (
-                (), (c.nation), (c.region), (c.supergroup), (c.imd_quintile), (c.urban_rural),
-                (c.age_band), (c.gender), (c.region, c.imd_quintile), (c.nation, c.age_band),
-                (c.urban_rural, c.imd_quintile)
-            )
-    ) as g
-    inner join floor_breakdowns as b on g.gid = b.gid
+        breakdown,
+        group_label,
+        key_a as question_code,
+        cast(key_b as integer) as response_code,
+        n,
+        cast(sw_exact as double) as sw,
+        cast(sum(n) over (partition by breakdown, group_label, key_a) as bigint) as base_n,
+        cast(sum(sw_exact) over (partition by breakdown, group_label, key_a) as double) as base_sw
+    from floor_group_sums
+    where kind = 'count'
 ),
 
 bases as (
@@ -423,34 +466,16 @@ left join group_counts as gc
 create or replace temp table floor_contributions as
 with group_sums as (
     select
-        b.breakdown,
-        g.group_label,
-        g.mission_id,
-        g.question_code,
-        g.answered,
-        g.swr,
-        g.swrp,
-        sum(g.swr) over (partition by b.breakdown, g.group_label, g.mission_id) as mission_sw
-    from (
-        select
-            s.mission_id,
-            s.question_code,
-            grouping(c.nation, c.region, c.supergroup, c.imd_quintile, c.urban_rural, c.age_band, c.gender) as gid,
-            floor_group_label(c.nation, c.region, c.supergroup, c.imd_quintile, c.urban_rural, c.age_band, c.gender) as group_label,
-            cast(sum(s.answered) as bigint) as answered,
-            sum(s.swr) as swr,
-            sum(s.swrp) as swrp
-        from floor_question_cell_sums as s
-        inner join floor_cells as c on s.cell_id = c.cell_id
-        group by
-            s.mission_id, s.question_code,
-            grouping sets (
-                (), (c.nation), (c.region), (c.supergroup), (c.imd_quintile), (c.urban_rural),
-                (c.age_band), (c.gender), (c.region, c.imd_quintile), (c.nation, c.age_band),
-                (c.urban_rural, c.imd_quintile)
-            )
-    ) as g
-    inner join floor_breakdowns as b on g.gid = b.gid
+        breakdown,
+        group_label,
+        cast(key_a as integer) as mission_id,
+        key_b as question_code,
+        n as answered,
+        v1 as swr,
+        v2 as swrp,
+        sum(v1) over (partition by breakdown, group_label, key_a) as mission_sw
+    from floor_group_sums
+    where kind = 'contribution'
 )
 
 select
