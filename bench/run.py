@@ -111,8 +111,8 @@ def bench_size(
     results["pandas"] = stage("pandas_baseline", wave=wave, warehouse=warehouse)
     results["app_queries"] = stage("app_queries", marts=marts)
     if spark:
-        # one build (its first: Spark creates its tables as it goes; a second, incremental
-        # build costs about the same and would double a run that takes minutes a size)
+        # one build, the wave's first on Spark (it creates the tables as it goes): each
+        # takes minutes, and a second, incremental one costs more (bench/README.md)
         results["spark"] = stage(
             "spark_build",
             required=False,
