@@ -175,5 +175,28 @@ def test_targets_at_a_million_respondents(smoke: tuple[dict, Path]) -> None:
     assert checks["n1000000_dbt_fixed_cost_seconds"]["target"] == "< 5"
     assert not any("pandas" in name and "faster" in name for name in checks)
     assert ratios["pandas_vs_build"] > 0
+    assert "spark_seconds_per_million_answers" not in ratios
+
+
+def test_spark_is_reported_beside_duckdb(smoke: tuple[dict, Path]) -> None:
+    """A Spark result (the smoke run skips the minutes-long Spark builds: --no-spark) is
+    reported as its cost per million answers and its index checked, with no target; a
+    failed Spark build is reported, not fatal."""
+    run = bench_module("run")
+    size = copy.deepcopy(smoke[0]["sizes"][0])
+    agreement = {"rows_missing": 0, "rows_differing": 0, "max_abs_diff": 0.0}
+    size["spark"] = {"seconds": 120.0, "peak_rss_mb": 3000.0, "index_vs_duckdb": agreement}
+    ratios = run.ratios(size)
+    answers = size["land"]["answers"]
+    assert ratios["spark_seconds_per_million_answers"] == pytest.approx(120.0 / answers * 1e6)
+    assert ratios["spark_vs_duckdb_build"] == pytest.approx(120.0 / size["build"]["seconds"])
+    checks = run.evaluate([size], None)
+    assert checks["n1500_spark_index_equals_duckdb"]["met"]
+    assert not any("spark" in name for name in checks if name != "n1500_spark_index_equals_duckdb")
+    size["spark"] = {"failed": "Java missing"}
+    assert "spark_vs_duckdb_build" not in run.ratios(size)
+    assert "n1500_spark_index_equals_duckdb" not in run.evaluate([size], None)
+    report = {**smoke[0], "sizes": [size], "checks": checks}
+    assert "| Spark: export, dbt build, publish | failed |" in run.markdown(report)
     markdown = run.markdown({**report, "checks": checks})
     assert "start-up and parse" in markdown and "land floor" in markdown
