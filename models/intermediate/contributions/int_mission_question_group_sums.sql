@@ -45,12 +45,7 @@ cells as (
 mission_answers as (
 
     select
-        wave_id,
-        respondent_id,
-        mission_id,
-        question_code,
-        question_weight,
-        mission_points,
+        *,
         -- the weights of the mission's questions the respondent answered (exact decimals)
         sum(question_weight) over (
             partition by wave_id, respondent_id, mission_id
