@@ -153,13 +153,19 @@ def live(page: Page, test_id: str) -> Locator:
     return page.locator(f'[data-testid="{test_id}"]:not([data-stale="true"] *)')
 
 
-def settle(page: Page) -> None:
-    """Wait until the script has finished and every chart has drawn its SVG."""
+def script_done(page: Page) -> None:
+    """Wait until the script's run has finished and no element is shown stale: a click
+    before that can land on a widget the rerun is about to replace, and be lost."""
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stStatusWidget"]')
                && !document.querySelector('[data-stale="true"]')""",
         timeout=UI_TIMEOUT_MS,
     )
+
+
+def settle(page: Page) -> None:
+    """Wait until the script has finished and every chart has drawn its SVG."""
+    script_done(page)
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
                .every(c => c.querySelector('svg .role-mark'))""",
@@ -425,15 +431,18 @@ def test_trends_page_in_chromium(
         table = live(page, "stTable")
 
         # a different breakdown first: the groups on offer follow it
+        script_done(page)
         breakdown.click()
         page.get_by_role("option", name="Nation", exact=True).click()
         expect(table).to_contain_text("England", timeout=UI_TIMEOUT_MS)
 
         # then regions, the default pair (North East, London) and one more group
+        script_done(page)
         breakdown.click()
         page.get_by_role("option", name="Region", exact=True).click()
         expect(groups).to_contain_text("North East", timeout=UI_TIMEOUT_MS)
         expect(groups).to_contain_text("London")
+        script_done(page)
         groups.locator("input").click()
         page.get_by_role("option", name=GROUPS[2], exact=True).click()
         page.keyboard.press("Escape")
