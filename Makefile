@@ -68,10 +68,11 @@ app: install
 	$(BIN)/lui app
 
 ## bench: timings (the `bench` tests), then generate, land, build, publish, the floors, pandas,
-## Spark and app queries at 4k, 100k and 1M respondents (`bench/run.py --no-spark` skips Spark)
+## Spark and app queries at 4k, 100k and 1M respondents (Spark at 4k and 100k only: about 74 s a
+## million answers on 2 cores, so 1M would take well over an hour; `bench/run.py --no-spark` skips it)
 bench: install-spark
 	$(BIN)/pytest -m bench
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --spark-sizes 4162 100000
 
 ## docs: dbt docs as one self-contained page: open warehouse/dbt/target/static_index.html
 docs: install
