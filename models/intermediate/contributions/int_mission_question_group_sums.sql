@@ -23,6 +23,20 @@ scored_answers as (
 
 ),
 
+-- the weights of the mission's questions each respondent answered (the exact decimal
+-- sum, as a double): the denominator of r_iq
+answered_weights as (
+
+    select
+        wave_id,
+        respondent_id,
+        mission_id,
+        answered_weight
+    from {{ ref('int_respondent_mission_scores') }}
+    where {{ wave_scope() }}
+
+),
+
 respondent_cells as (
 
     select
@@ -45,13 +59,15 @@ cells as (
 mission_answers as (
 
     select
-        *,
-        -- the weights of the mission's questions the respondent answered (exact decimals)
-        sum(question_weight) over (
-            partition by wave_id, respondent_id, mission_id
-        ) as answered_weight
+        scored_answers.*,
+        answered_weights.answered_weight
 
     from scored_answers
+    inner join answered_weights
+        on
+            scored_answers.wave_id = answered_weights.wave_id
+            and scored_answers.respondent_id = answered_weights.respondent_id
+            and scored_answers.mission_id = answered_weights.mission_id
 
 ),
 

@@ -1,10 +1,12 @@
+{{ config(materialized='incremental', unique_key='wave_id') }}
+
 -- A respondent's score on a mission: the weighted average of the points of the mission's
 -- questions they answered (direction applied), weights renormalised over the questions
 -- answered. No counted answer on a mission: no row, so outside that mission's base.
--- A view: its 12 rows a respondent are aggregated straight into cell moments downstream,
--- never written out (at a million respondents, writing them cost more than computing them).
--- The answers that score each mission, with their points, come from
--- int_respondent_mission_answers.
+-- Written per wave (12 rows a respondent): three models read it (the cell moments, the
+-- local-area cells, and the per-question sums for its answered weight), and computing it
+-- from every answer once costs less than three times. The answers that score each
+-- mission, with their points, come from int_respondent_mission_answers.
 with
 
 mission_answers as (
@@ -16,6 +18,7 @@ mission_answers as (
         question_weight,
         weighted_points
     from {{ ref('int_respondent_mission_answers') }}
+    where {{ wave_scope() }}
 
 ),
 
