@@ -51,8 +51,8 @@ dbt-unit: install
 pytest: install
 	$(BIN)/pytest -m "not bench and not spark" -n 2 --dist loadfile --durations=40
 
-## test: lint, then every test (what CI runs before `make test-spark`; about 19 minutes on an
-## idle 2-core machine, most of it some 30 dbt builds)
+## test: lint, the dbt unit tests, then every test on two workers (what CI runs before
+## `make test-spark`; about 12 minutes on an idle 2-core machine, most of it some 25 dbt builds)
 test: lint dbt-unit pytest
 
 ## test-spark: build the four demo waves on DuckDB and on a local Spark session, compare every mart
