@@ -81,12 +81,12 @@ cell_sums as (
         count(*) as answered_respondents,
         {{ fine_exact_sum(
             'respondent_cells.scaled_weight * cast(mission_answers.question_weight as double)'
-            ~ ' / cast(mission_answers.answered_weight as double)'
+            ~ ' / mission_answers.answered_weight'
         ) }} as sum_wr,
         {{ fine_exact_sum(
             'respondent_cells.scaled_weight * cast(mission_answers.question_weight as double)'
             ~ ' * cast(mission_answers.mission_points as double)'
-            ~ ' / cast(mission_answers.answered_weight as double)'
+            ~ ' / mission_answers.answered_weight'
         ) }} as sum_wrp
 
     from mission_answers

@@ -22,12 +22,12 @@ MARTS_SCHEMA = "marts"
 TABLE_MATERIALIZATIONS = ("table", "incremental")
 
 # dbt build arguments on Spark: seeds, models and the data tests of the marts (their grain,
-# keys, accepted values and ranges). Each Spark query costs a second or more, so the unit
-# tests and the tests of the staging and intermediate relations, whose SQL and data the
-# DuckDB build tests (and `make test-spark` compares every mart with), are left out.
+# keys, accepted values and ranges). Each Spark query costs a second or more, so the tests
+# of the seeds and of the staging and intermediate relations, whose SQL and data the DuckDB
+# build tests (and `make test-spark` compares every mart with), are left out. No build runs
+# the dbt unit tests (lui.warehouse.dbt.WITHOUT_UNIT_TESTS).
 SPARK_BUILD_SELECTION = (
     "--exclude",
-    "resource_type:unit_test",
     "resource_type:test,path:models/staging",
     "resource_type:test,path:models/intermediate",
     "resource_type:test,path:seeds",
