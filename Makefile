@@ -40,7 +40,8 @@ FAST := not slow and not browser and not bench and not spark
 
 ## check: the fast lane for every edit (under 3 minutes on 2 cores): lint, the fast tests,
 ## the dbt unit tests
-check: lint dbt-unit
+check: install
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint dbt-unit
 	$(BIN)/pytest -m "$(FAST)"
 
 ## dbt-unit: every dbt unit test (and the models and data tests) on an empty warehouse
@@ -49,11 +50,14 @@ dbt-unit: install
 
 ## pytest: every Python test but the timings (dbt builds, landing, generator, CLI, app, browser)
 pytest: install
-	$(BIN)/pytest -m "not bench and not spark" -n 2 --dist loadfile --durations=40
+	$(BIN)/pytest -m "not bench and not spark" -n 2 --dist loadgroup --durations=40
 
-## test: lint, the dbt unit tests, then every test on two workers (what CI runs before
-## `make test-spark`; about 12 minutes on an idle 2-core machine, most of it some 25 dbt builds)
-test: lint dbt-unit pytest
+## test: lint and the dbt unit tests side by side, then every test on two workers (what CI
+## runs before `make test-spark`; about 7 minutes on an idle 2-core machine, most of it some
+## 20 dbt builds)
+test: install
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint dbt-unit
+	$(MAKE) --no-print-directory pytest
 
 ## test-spark: build the four demo waves on DuckDB and on a local Spark session, compare every mart
 test-spark: install-spark

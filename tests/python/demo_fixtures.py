@@ -1,7 +1,8 @@
-"""`lui demo` run once per test session (per pytest-xdist worker): the four demo waves
-generated, landed, built and published in a temporary folder, as a newcomer's `make demo`
-does. The demo, CLI, app, browser, report and local-area tests all read this one build;
-none may modify it (a test that must change it works on `copy_demo`)."""
+"""`lui demo` run once per test session (shared by the pytest-xdist workers: conftest's
+`demo_run`): the four demo waves generated, landed, built and published in a temporary
+folder, as a newcomer's `make demo` does. The demo, CLI, app, browser, report and
+local-area tests all read this one build; none may modify it (a test that must change it
+works on `copy_demo`)."""
 
 from __future__ import annotations
 

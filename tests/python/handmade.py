@@ -17,6 +17,10 @@ import pandas as pd
 from lui import codebook, contract
 from lui.landing import raw
 
+# the shared hand-made warehouse (conftest's `built_warehouse`): wave id -> its seed
+HANDMADE_WAVES = {"2022-02": 1, "2022-08": 2, "2023-02": 3}
+HANDMADE_RESPONDENTS = 1600
+
 REGION_SHIFT = {"London": 0.6, "North East": -0.6, "South East": 0.3, "Wales": -0.3}
 
 

@@ -133,7 +133,8 @@ def test_affordability_drags_the_southern_regions_homes_index(demo_run: DemoRun)
         assert min(contributions, key=contributions.get) == "housing_affordability_sat"
 
 
-def test_dbt_docs_generate_works_on_the_built_warehouse(demo_run: DemoRun) -> None:
+def test_dbt_docs_generate_works_on_the_built_warehouse(demo_run: DemoRun, tmp_path: Path) -> None:
+    demo_run = copy_demo(demo_run, tmp_path)  # dbt opens the warehouse for writing
     done = run_dbt(["docs", "generate"], warehouse=demo_run.warehouse)
     assert done.returncode == 0, done.stdout[-3000:]
     target = demo_run.warehouse.parent / "dbt" / "target"

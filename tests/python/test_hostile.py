@@ -375,23 +375,23 @@ def _compare_marts(reference: Path, scaled: Path, factors: dict[str, float]) -> 
 
 
 @pytest.mark.slow
-def test_scaling_the_weights_leaves_every_index_se_and_flag_unchanged(tmp_path: Path) -> None:
-    """Two waves landed as generated, and again with the first wave's weights times 1e-6 and
-    the second's times 1e6: every index, SE, z and flag is the same, weighted bases scaled."""
-    from handmade import land, make_wave
+def test_scaling_the_weights_leaves_every_index_se_and_flag_unchanged(
+    built_warehouse: Path, tmp_path: Path
+) -> None:
+    """The shared hand-made waves landed again with the first wave's weights times 1e-6, the
+    second's times 1e6 and the third's as they are: every index, SE, z and flag is the same
+    as in the shared build, weighted bases scaled."""
+    from handmade import HANDMADE_RESPONDENTS, HANDMADE_WAVES, land, make_wave
 
     from lui.warehouse.dbt import dbt_build
 
-    waves = {"2022-02": make_wave("2022-02", 1200, 1), "2022-08": make_wave("2022-08", 1200, 2)}
-    factors = {"2022-02": 1e-6, "2022-08": 1e6}
-    reference = tmp_path / "reference" / "levelling_up.duckdb"
+    factors = dict(zip(HANDMADE_WAVES, (1e-6, 1e6, 1.0), strict=True))
     scaled = tmp_path / "scaled" / "levelling_up.duckdb"
-    for wave_id, frame in waves.items():
-        land(reference, wave_id, frame)
+    for wave_id, seed in HANDMADE_WAVES.items():
+        frame = make_wave(wave_id, HANDMADE_RESPONDENTS, seed)
         land(scaled, wave_id, _scaled(frame, factors[wave_id]))
-    dbt_build(warehouse=reference)
     dbt_build(warehouse=scaled)
-    _compare_marts(reference, scaled, factors)
+    _compare_marts(built_warehouse, scaled, factors)
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,8 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import HANDMADE_RESPONDENTS, HANDMADE_WAVES
-from handmade import land, make_wave, read_table
+from handmade import HANDMADE_RESPONDENTS, HANDMADE_WAVES, land, make_wave, read_table
 from project_copy import copy_project
 
 from lui import codebook, contract
@@ -47,22 +46,20 @@ def expected(raw_tables: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
     frame = scores.merge(_people(respondents), on=["wave_id", "respondent_id"])
     wave_sizes = respondents.groupby("wave_id").size()
     rows = []
-    for breakdown in BREAKDOWNS:
-        for (wave_id, group, mission_id), part in frame.groupby(
-            ["wave_id", breakdown, "mission_id"]
-        ):
-            wave_part = frame[(frame.wave_id == wave_id) & (frame.mission_id == mission_id)]
-            rest = wave_part[wave_part[breakdown] != group]
-            rows.append(
-                {
-                    "wave_id": wave_id,
-                    "breakdown": breakdown,
-                    "group_label": group,
-                    "mission_id": mission_id,
-                    **_stats(part, wave_sizes[wave_id]),
-                    **{f"rest_{k}": v for k, v in _stats(rest, wave_sizes[wave_id]).items()},
-                }
-            )
+    for (wave_id, mission_id), wave_part in frame.groupby(["wave_id", "mission_id"]):
+        for breakdown in BREAKDOWNS:
+            for group, part in wave_part.groupby(breakdown):
+                rest = wave_part[wave_part[breakdown] != group]
+                rows.append(
+                    {
+                        "wave_id": wave_id,
+                        "breakdown": breakdown,
+                        "group_label": group,
+                        "mission_id": mission_id,
+                        **_stats(part, wave_sizes[wave_id]),
+                        **{f"rest_{k}": v for k, v in _stats(rest, wave_sizes[wave_id]).items()},
+                    }
+                )
     return pd.DataFrame(rows)
 
 
