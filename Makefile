@@ -38,8 +38,8 @@ lint: install
 # `browser` drives headless Chromium, `bench` judges timings (only `make bench`).
 FAST := not slow and not browser and not bench and not spark
 
-## check: the fast lane for every edit (under 3 minutes on 2 cores): lint, the fast tests,
-## the dbt unit tests
+## check: the fast lane for every edit (about 2 minutes on 2 cores): lint beside the dbt unit
+## tests, then the fast tests
 check: install
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint dbt-unit
 	$(BIN)/pytest -m "$(FAST)"
@@ -74,9 +74,11 @@ app: install
 ## bench: timings (the `bench` tests), then generate, land, build, publish, the floors, pandas,
 ## Spark and app queries at 4k, 100k and 1M respondents (Spark at 4k and 100k only: about 74 s a
 ## million answers on 2 cores, so 1M would take well over an hour; `bench/run.py --no-spark` skips it)
+## and the house's check (bench/house.py: the same waves built before and after the wave scope)
 bench: install-spark
 	$(BIN)/pytest -m bench
 	$(BIN)/python bench/run.py --spark-sizes 4162 100000
+	$(BIN)/python bench/house.py --respondents 100000 --waves 2 --repeats 3
 
 ## docs: dbt docs as one self-contained page: open warehouse/dbt/target/static_index.html
 docs: install

@@ -200,3 +200,33 @@ def test_spark_is_reported_beside_duckdb(smoke: tuple[dict, Path]) -> None:
     assert "| Spark: export, dbt build, publish | failed |" in run.markdown(report)
     markdown = run.markdown({**report, "checks": checks})
     assert "start-up and parse" in markdown and "land floor" in markdown
+
+
+def test_the_house_comparison_builds_the_same_waves_before_and_after(tmp_path: Path) -> None:
+    """bench/house.py on two small waves: both commits land and build them, and the
+    results file holds every run and the ratio of the medians."""
+    out = tmp_path / "house.json"
+    command = [
+        sys.executable, str(BENCH / "house.py"),
+        "--respondents", "300", "--waves", "2", "--repeats", "1", "--out", str(out),
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    result = json.loads(out.read_text())
+    house = bench_module("house")
+    assert result["commits"] == {"before": house.BEFORE, "after": house.AFTER}
+    assert result["waves"] == list(house.WAVES[:2]) and result["respondents_per_wave"] == 300
+    for name in ("before", "after"):
+        for kind in ("full_build", "wave_build"):
+            [seconds] = result["seconds"][name][kind]
+            assert seconds > 0 and result["median_seconds"][name][kind] == seconds
+    ratio = result["after_over_before"]["full_build"]
+    assert (
+        ratio
+        == result["median_seconds"]["after"]["full_build"]
+        / result["median_seconds"]["before"]["full_build"]
+    )
+    worktrees = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "worktree", "list"], capture_output=True, text=True
+    )
+    assert "lui-house-" not in worktrees.stdout, "the checkouts are removed afterwards"
