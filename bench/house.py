@@ -30,12 +30,13 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
+from run import BENCH_DIR, stage
+
+from lui.warehouse.dbt import WITHOUT_UNIT_TESTS
+
 REPOSITORY = BENCH_DIR.parent
 BEFORE, AFTER = "b78c344", "3ac511b"
 WAVES = ("2024-02", "2024-08", "2025-02", "2025-08")
-# what every build passes to dbt: the unit tests test the SQL on fixed inputs, not the wave
-WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 
 
 # Both commits refused a healthy warehouse as truncated when a free block lay past the end
@@ -44,16 +45,9 @@ WITHOUT_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
 PRELUDE = "import lui.landing.raw\nlui.landing.raw.check_complete = lambda *a, **k: None\n"
 
 
-def run_python(checkout: Path, code: str, warehouse: Path) -> None:
+def run_python(checkout: Path, code: str) -> None:
     """Run `code` with the checkout's `lui` package (its src/ before the installed one)."""
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(checkout / "src"),
-        LUI_WAREHOUSE=str(warehouse),
-        GX_ANALYTICS_ENABLED="false",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    env.pop("LUI_BUILD_WAVE", None)
+    env = dict(os.environ, PYTHONPATH=str(checkout / "src"), GX_ANALYTICS_ENABLED="false")
     done = subprocess.run(
         [sys.executable, "-c", PRELUDE + code], env=env, capture_output=True, text=True, check=False
     )
@@ -66,10 +60,10 @@ def build(checkout: Path, warehouse: Path, wave: str | None) -> float:
         "from pathlib import Path\n"
         "from lui.warehouse.dbt import dbt_build\n"
         f"dbt_build({wave!r}, warehouse=Path({str(warehouse)!r}),"
-        f" project_dir=Path({str(checkout)!r}), extra={WITHOUT_UNIT_TESTS!r})\n"
+        f" project_dir=Path({str(checkout)!r}), extra={list(WITHOUT_UNIT_TESTS)!r})\n"
     )
     started = time.perf_counter()
-    run_python(checkout, code, warehouse)
+    run_python(checkout, code)
     return time.perf_counter() - started
 
 
@@ -95,21 +89,13 @@ def main() -> None:
         files = []
         for number, wave in enumerate(waves):
             files.append(work / f"wave-{wave}.parquet")
-            print(f"generating {wave}: {args.respondents:,} respondents", flush=True)
-            subprocess.run(
-                [sys.executable, str(BENCH_DIR / "stages.py"), "generate"]
-                + [
-                    json.dumps(
-                        dict(
-                            out=str(files[-1]),
-                            wave=wave,
-                            respondents=args.respondents,
-                            seed=number + 1,
-                        )
-                    )
-                ],
-                check=True,
-                capture_output=True,
+            print(f"{wave}: {args.respondents:,} respondents", flush=True)
+            stage(
+                "generate",
+                out=str(files[-1]),
+                wave=wave,
+                respondents=args.respondents,
+                seed=number + 1,
             )
         warehouses = {name: work / name / "warehouse" / "levelling_up.duckdb" for name in commits}
         for name, checkout in checkouts.items():
@@ -119,7 +105,6 @@ def main() -> None:
                     checkout,
                     "from pathlib import Path\nfrom lui.landing.land import land_file\n"
                     f"land_file({str(file)!r}, {wave!r}, Path({str(warehouses[name])!r}))\n",
-                    warehouses[name],
                 )
             build(checkout, warehouses[name], None)
         timings: dict[str, dict[str, list[float]]] = {

@@ -202,7 +202,9 @@ def test_spark_is_reported_beside_duckdb(smoke: tuple[dict, Path]) -> None:
     assert "start-up and parse" in markdown and "land floor" in markdown
 
 
-def test_the_house_comparison_builds_the_same_waves_before_and_after(tmp_path: Path) -> None:
+def test_the_house_comparison_builds_the_same_waves_before_and_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """bench/house.py on two small waves: both commits land and build them, and the
     results file holds every run and the ratio of the medians."""
     out = tmp_path / "house.json"
@@ -213,6 +215,7 @@ def test_the_house_comparison_builds_the_same_waves_before_and_after(tmp_path: P
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     result = json.loads(out.read_text())
+    monkeypatch.syspath_prepend(str(BENCH))  # house.py imports run.py beside it
     house = bench_module("house")
     assert result["commits"] == {"before": house.BEFORE, "after": house.AFTER}
     assert result["waves"] == list(house.WAVES[:2]) and result["respondents_per_wave"] == 300
