@@ -11,8 +11,13 @@ test deleted).
 For each commit this checks the project out into a git worktree, lands the same generated
 waves with that commit's own `lui` (its `src/` first on PYTHONPATH, this machine's
 pinned packages) and builds them with that commit's dbt project: a full build and a build
-of the last wave, interleaved between the commits, `--repeats` times each. Both leave out
-the dbt unit tests (as every build does now). Writes bench/house.json and prints a table.
+of the last wave, `--repeats` times each, interleaved between the commits and taking
+them in turns (before first in odd runs, after first in even ones, so neither always
+runs on a warmer or a busier machine). `--builds wave_build` repeats the wave build only.
+Both leave out the dbt unit tests (as every build does now). Writes bench/house.json (every
+run's wall time and each node's execution time from dbt's run_results.json) and prints the
+medians and the nodes whose median time changed most, so a difference can be traced to a
+model or a test.
 
     .venv/bin/python bench/house.py --respondents 100000 --waves 2 --repeats 3
 """
@@ -37,6 +42,7 @@ from lui.warehouse.dbt import WITHOUT_UNIT_TESTS
 REPOSITORY = BENCH_DIR.parent
 BEFORE, AFTER = "b78c344", "3ac511b"
 WAVES = ("2024-02", "2024-08", "2025-02", "2025-08")
+BUILDS = ("full_build", "wave_build")  # every wave; the last wave alone
 
 
 # Both commits refused a healthy warehouse as truncated when a free block lay past the end
@@ -53,6 +59,29 @@ def run_python(checkout: Path, code: str) -> None:
     )
     if done.returncode != 0:
         raise SystemExit(f"bench/house.py: {checkout.name} failed:\n{done.stdout}{done.stderr}")
+
+
+def node_seconds(warehouse: Path) -> dict[str, float]:
+    """Each node's execution time in the build just run (both commits write run_results.json
+    to the dbt target folder beside the warehouse)."""
+    run = json.loads((warehouse.parent / "dbt" / "target" / "run_results.json").read_text())
+    return {node["unique_id"]: float(node["execution_time"]) for node in run["results"]}
+
+
+def slowest_changes(nodes: dict[str, dict[str, list[dict[str, float]]]], kind: str) -> list:
+    """The nodes whose median execution time in `kind` changed most, after minus before."""
+    medians = {
+        name: {
+            node: statistics.median(run.get(node, 0.0) for run in runs[kind])
+            for node in set().union(*runs[kind])
+        }
+        for name, runs in nodes.items()
+    }
+    names = set(medians["before"]) | set(medians["after"])
+    changes = [
+        (node, medians["before"].get(node, 0.0), medians["after"].get(node, 0.0)) for node in names
+    ]
+    return sorted(changes, key=lambda change: abs(change[2] - change[1]), reverse=True)[:8]
 
 
 def build(checkout: Path, warehouse: Path, wave: str | None) -> float:
@@ -72,6 +101,9 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=100_000, help="per wave")
     parser.add_argument("--waves", type=int, default=2, choices=range(1, len(WAVES) + 1))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--builds", nargs="+", choices=BUILDS, default=list(BUILDS), help="which builds to time"
+    )
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "house.json")
     args = parser.parse_args()
     waves = WAVES[: args.waves]
@@ -108,18 +140,20 @@ def main() -> None:
                 )
             build(checkout, warehouses[name], None)
         timings: dict[str, dict[str, list[float]]] = {
-            name: {"full_build": [], "wave_build": []} for name in commits
+            name: {kind: [] for kind in args.builds} for name in commits
+        }
+        nodes: dict[str, dict[str, list[dict[str, float]]]] = {
+            name: {kind: [] for kind in args.builds} for name in commits
         }
         for repeat in range(args.repeats):
-            for name, checkout in checkouts.items():
-                full = build(checkout, warehouses[name], None)
-                wave = build(checkout, warehouses[name], waves[-1])
-                timings[name]["full_build"].append(full)
-                timings[name]["wave_build"].append(wave)
-                print(
-                    f"  run {repeat + 1} {name:<7} full {full:6.1f} s  wave {wave:6.1f} s",
-                    flush=True,
-                )
+            order = list(commits) if repeat % 2 == 0 else list(reversed(commits))
+            for name in order:
+                for kind in args.builds:
+                    scope = waves[-1] if kind == "wave_build" else None
+                    seconds = build(checkouts[name], warehouses[name], scope)
+                    timings[name][kind].append(seconds)
+                    nodes[name][kind].append(node_seconds(warehouses[name]))
+                    print(f"  run {repeat + 1} {name:<7} {kind} {seconds:6.1f} s", flush=True)
     finally:
         for checkout in checkouts.values():
             subprocess.run(
@@ -141,13 +175,28 @@ def main() -> None:
         "after_over_before": {
             kind: medians["after"][kind] / medians["before"][kind] for kind in medians["after"]
         },
+        "largest_node_changes": {
+            kind: [
+                {"node": node, "before_seconds": before, "after_seconds": after}
+                for node, before, after in slowest_changes(nodes, kind)
+            ]
+            for kind in args.builds
+        },
+        "node_seconds": nodes,
     }
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"{'':8}{'full build':>12}{'wave build':>12}  (median of {args.repeats}, seconds)")
+    print(f"{'':8}" + "".join(f"{kind:>12}" for kind in args.builds), end="")
+    print(f"  (median of {args.repeats}, seconds)")
     for name in commits:
-        print(f"{name:<8}{medians[name]['full_build']:12.1f}{medians[name]['wave_build']:12.1f}")
+        print(f"{name:<8}" + "".join(f"{medians[name][kind]:12.1f}" for kind in args.builds))
     ratio = result["after_over_before"]
-    print(f"{'ratio':<8}{ratio['full_build']:12.2f}{ratio['wave_build']:12.2f}  -> {args.out}")
+    print(f"{'ratio':<8}" + "".join(f"{ratio[kind]:12.2f}" for kind in args.builds), end="")
+    print(f"  -> {args.out}")
+    for kind, changes in result["largest_node_changes"].items():
+        print(f"largest changes of a node's median execution time, {kind} (before -> after, s):")
+        for change in changes:
+            before, after = change["before_seconds"], change["after_seconds"]
+            print(f"  {before:7.2f} -> {after:7.2f}  {change['node']}")
 
 
 if __name__ == "__main__":

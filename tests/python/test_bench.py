@@ -223,6 +223,22 @@ def test_the_house_comparison_builds_the_same_waves_before_and_after(
         for kind in ("full_build", "wave_build"):
             [seconds] = result["seconds"][name][kind]
             assert seconds > 0 and result["median_seconds"][name][kind] == seconds
+            # each node's time in that build, read from that commit's run_results.json
+            [nodes] = result["node_seconds"][name][kind]
+            assert nodes["model.levelling_up_index.fct_mission_index"] > 0
+            assert all(
+                node.startswith(("model.", "seed.", "test.", "operation.", "exposure."))
+                for node in nodes
+            )
+    for kind in ("full_build", "wave_build"):
+        changes = result["largest_node_changes"][kind]
+        assert 0 < len(changes) <= 8
+        for change in changes:
+            for name in ("before", "after"):
+                [nodes] = result["node_seconds"][name][kind]
+                assert change[f"{name}_seconds"] == nodes.get(change["node"], 0.0)
+        moves = [abs(change["after_seconds"] - change["before_seconds"]) for change in changes]
+        assert moves == sorted(moves, reverse=True)
     ratio = result["after_over_before"]["full_build"]
     assert (
         ratio
