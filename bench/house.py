@@ -37,7 +37,7 @@ from pathlib import Path
 
 from run import BENCH_DIR, stage
 
-from lui.warehouse.dbt import WITHOUT_UNIT_TESTS
+from lui.warehouse.dbt import WITHOUT_UNIT_TESTS, dbt_target_path
 
 REPOSITORY = BENCH_DIR.parent
 BEFORE, AFTER = "b78c344", "3ac511b"
@@ -62,14 +62,15 @@ def run_python(checkout: Path, code: str) -> None:
 
 
 def node_seconds(warehouse: Path) -> dict[str, float]:
-    """Each node's execution time in the build just run (both commits write run_results.json
-    to the dbt target folder beside the warehouse)."""
-    run = json.loads((warehouse.parent / "dbt" / "target" / "run_results.json").read_text())
+    """Each node's execution time in the build just run, from its run_results.json (both
+    commits put their dbt target folder where `dbt_target_path` says)."""
+    run = json.loads((dbt_target_path(warehouse) / "run_results.json").read_text())
     return {node["unique_id"]: float(node["execution_time"]) for node in run["results"]}
 
 
 def slowest_changes(nodes: dict[str, dict[str, list[dict[str, float]]]], kind: str) -> list:
-    """The nodes whose median execution time in `kind` changed most, after minus before."""
+    """The 8 nodes whose median execution time in `kind` changed most, either way, as
+    (node, before, after); a node one commit did not run counts 0 s there."""
     medians = {
         name: {
             node: statistics.median(run.get(node, 0.0) for run in runs[kind])
@@ -77,9 +78,10 @@ def slowest_changes(nodes: dict[str, dict[str, list[dict[str, float]]]], kind: s
         }
         for name, runs in nodes.items()
     }
-    names = set(medians["before"]) | set(medians["after"])
+    every_node = set(medians["before"]) | set(medians["after"])
     changes = [
-        (node, medians["before"].get(node, 0.0), medians["after"].get(node, 0.0)) for node in names
+        (node, medians["before"].get(node, 0.0), medians["after"].get(node, 0.0))
+        for node in every_node
     ]
     return sorted(changes, key=lambda change: abs(change[2] - change[1]), reverse=True)[:8]
 
