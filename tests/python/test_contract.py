@@ -7,6 +7,7 @@ prose) is checked here, so changing a fact in one home and not another fails a t
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 
@@ -188,19 +189,27 @@ def _model_ymls() -> dict[str, dict]:
     return models
 
 
-def test_every_model_has_a_grain_test_or_says_why_not():
-    """A grain test (unique_combination_of_columns on the model's key) or, in the model's
-    meta, `grain_not_tested`: the reason (e.g. a full pass over every answer)."""
+def test_every_model_has_a_grain_test_or_an_exception_with_its_reason():
+    """A grain test (unique_combination_of_columns on the model's key), or an exception to
+    the evaluator's fct_missing_primary_key_tests in tests/evaluator_exceptions.csv with its
+    reason (e.g. a full pass over every answer); test_project_evaluator.py checks the same
+    over dbt's manifest."""
     models = _model_ymls()
     files = [*(PROJECT_ROOT / "models").rglob("*.sql"), *(PROJECT_ROOT / "models").rglob("*.py")]
     assert set(models) == {p.stem for p in files}
-    missing = [
+    with (PROJECT_ROOT / "tests" / "evaluator_exceptions.csv").open(newline="") as handle:
+        excepted = {
+            row["id_to_exclude"]: row["comment"]
+            for row in csv.DictReader(handle)
+            if row["fct_name"] == "fct_missing_primary_key_tests"
+        }
+    missing = {
         name
         for name, model in models.items()
         if not any("unique_combination_of_columns" in t for t in model.get("data_tests") or [])
-        and not (model.get("meta") or {}).get("grain_not_tested")
-    ]
-    assert missing == []
+    }
+    assert missing == set(excepted)
+    assert all(reason.strip() for reason in excepted.values())
 
 
 def test_the_grains_of_the_cells_list_the_dbt_var():

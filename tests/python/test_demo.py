@@ -142,7 +142,7 @@ def test_dbt_docs_generate_works_on_the_built_warehouse(demo_run: DemoRun, tmp_p
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.levelling_up_index.fct_mission_index" in catalog["nodes"]
     manifest = json.loads((target / "manifest.json").read_text())
-    [exposure] = manifest["exposures"].values()
+    exposure = manifest["exposures"]["exposure.levelling_up_index.levelling_up_index_app"]
     assert exposure["type"] == "application"
     assert "model.levelling_up_index.fct_mission_index" in exposure["depends_on"]["nodes"]
 

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- The unit every wave's survey weights are computed in. Weights are stored as delivered
 -- (raw.respondents, any positive scale: a mean of 1, or grossed to the population); every
 -- sum is taken over scaled weights, survey_weight / weight_unit, where weight_unit is the
@@ -5,6 +7,8 @@
 -- flag is a ratio of such sums, so it does not depend on the scale the weights came in;
 -- weighted bases are multiplied back by weight_unit. Dividing by a power of two is exact,
 -- and the scaled terms stay inside the exact sums' fixed-point range (macros/exact_sum.sql).
+-- A table (one row a wave): the models above read it instead of the respondents through a
+-- chain of views.
 with
 
 respondents as (
