@@ -1,12 +1,22 @@
 {#- How a build is scoped to one wave: the one mechanism (docs/design.md, "Building one wave").
 
-    `lui build --wave 2023-08` rebuilds one wave. Every per-wave model (materialized
-    incremental, unique_key wave_id) filters each per-wave relation it imports with
-    `where {{ wave_scope() }}`, which renders `wave_id = '2023-08'` in an incremental run for
-    one wave and `true` otherwise (first build, --full-refresh, or a build of every wave).
-    dbt then deletes and reinserts that wave's rows (incremental_strategy delete+insert,
-    dbt_project.yml). tests/python/test_wave_scope.py fails when a per-wave model imports a
-    per-wave relation without it.
+    `lui build --wave 2023-08` rebuilds one wave. No model filters by hand: every per-wave
+    model (materialized incremental, unique_key wave_id) reads each per-wave relation (a
+    model whose YAML documents a wave_id column) through `ref`, and `ref` (below, dbt's
+    documented override of the builtin) hands it that relation already filtered to the
+    waves the build reads: `(select * from relation where wave_id = '2023-08')` in an
+    incremental run for one wave; the relation itself otherwise (first build,
+    --full-refresh, a build of every wave, any model that is not incremental, a unit test).
+    dbt then deletes and reinserts the rebuilt waves (incremental_strategy delete+insert,
+    dbt_project.yml). The dbt Python model (int_local_eblup) gets the same filtered input
+    from `dbt.ref`. tests/python/test_wave_scope.py fails when a per-wave model reads a
+    per-wave relation outside the scope.
+
+    The neighbour-wave rule, written once (wave_scope_waves): a model whose rows depend on
+    the previous wave's (a change since the previous wave) says so by configuration,
+    `config(wave_scope='with_previous_wave')`. It rebuilds the wave and the one after it
+    (whose change depends on the rebuilt wave) and reads those and the wave before; its
+    final select keeps the rebuilt waves only: `where {{ rebuilt_waves() }}`.
 
     Where the wave comes from, in this order:
     1. var('wave'): `dbt build --vars '{wave: 2023-08}'` by hand.
@@ -17,7 +27,9 @@
        A LUI_BUILD_WAVE left in a shell is ignored by a hand-run `dbt build`, which then
        builds every wave and says so (log_wave_scope).
     The variable is read only when executing, never while parsing, so dbt's partial
-    parsing does not depend on it. A malformed wave stops the build with a plain message. -#}
+    parsing does not depend on it. `lui build` checks the wave before dbt starts
+    (lui.warehouse.build.check_wave); a hand-run dbt with a malformed var('wave') stops with
+    a plain message, on var wave_id_pattern, the one home of the wave-id rule. -#}
 {% macro build_wave() -%}
     {%- set wave = var('wave', none) -%}
     {%- if (wave is none or wave == '') and execute and var('wave_from_environment', false) -%}
@@ -27,38 +39,46 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set wave = wave | string -%}
-    {#- matched whole (`$` would accept a trailing newline) and ASCII digits only: the rule
-        of lui.codebook.WAVE_ID_PATTERN and the raw tables' check constraint -#}
-    {%- if modules.re.fullmatch('(19|20)[0-9]{2}-(0[1-9]|1[0-2])', wave) is none -%}
+    {%- if modules.re.fullmatch(var('wave_id_pattern'), wave) is none -%}
         {{ exceptions.raise_compiler_error("var 'wave' (or LUI_BUILD_WAVE) must be a wave id of the form YYYY-MM, got " ~ (wave | tojson)) }}
     {%- endif -%}
     {{ return(wave) }}
 {%- endmacro %}
 
-{#- The waves an incremental run for build_wave() rebuilds or reads, or none for every
-    wave. `neighbours`: none (the wave alone), 'next' (the wave and the one after it, whose
-    change since the previous wave depends on it) or 'previous_and_next' (those and the
-    wave before: what the change of the two needs). `waves` is a small relation with a
-    wave_id column holding every landed wave (stg_raw__landing_log), needed for the
-    neighbours: one cheap query when the model compiles. -#}
-{% macro wave_scope_waves(neighbours=none, waves=none) -%}
-    {%- set wave = build_wave() -%}
-    {#- a unit test has no relation of its own (this): its inputs are the whole scope -#}
-    {%- if wave is none or this is none or not is_incremental() -%}
+{#- Whether the model being compiled rebuilds one wave: an incremental model, in an
+    incremental run, with a wave given. A unit test has no relation of its own (this): its
+    inputs are the whole scope. -#}
+{% macro builds_one_wave() -%}
+    {{ return(
+        execute
+        and build_wave() is not none
+        and config.get('materialized') == 'incremental'
+        and this is not none
+        and is_incremental()
+    ) }}
+{%- endmacro %}
+
+{#- The waves the model being compiled reads (`reads=true`) or rebuilds, or none for every
+    wave. Plain per-wave model: the built wave. config wave_scope 'with_previous_wave': it
+    rebuilds the wave and the next landed one, and reads those and the wave before. -#}
+{% macro wave_scope_waves(reads=true) -%}
+    {%- if not builds_one_wave() -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set wave = build_wave() -%}
     {%- set scope = [wave] -%}
-    {%- if neighbours is not none and execute -%}
-        {%- if neighbours not in ('next', 'previous_and_next') or waves is none -%}
-            {{ exceptions.raise_compiler_error("wave_scope: neighbours is 'next' or 'previous_and_next', with waves=ref('stg_raw__landing_log')") }}
-        {%- endif -%}
-        {%- set landed = run_query("select distinct wave_id from " ~ waves ~ " order by wave_id").columns[0].values() | list -%}
+    {%- set rule = config.get('wave_scope') -%}
+    {%- if rule not in (none, 'wave', 'with_previous_wave') -%}
+        {{ exceptions.raise_compiler_error("config wave_scope is 'wave' (the default) or 'with_previous_wave', got " ~ (rule | tojson)) }}
+    {%- endif -%}
+    {%- if rule == 'with_previous_wave' -%}
+        {%- set landed = landed_waves() -%}
         {%- if wave in landed -%}
             {%- set position = landed.index(wave) -%}
             {%- if position + 1 < landed | length -%}
                 {%- do scope.append(landed[position + 1]) -%}
             {%- endif -%}
-            {%- if neighbours == 'previous_and_next' and position > 0 -%}
+            {%- if reads and position > 0 -%}
                 {%- do scope.append(landed[position - 1]) -%}
             {%- endif -%}
         {%- endif -%}
@@ -66,17 +86,47 @@
     {{ return(scope | sort) }}
 {%- endmacro %}
 
-{#- The filter of a per-wave import CTE: `column = 'YYYY-MM'` (or `column in (...)` with
-    neighbours) in an incremental run for one wave; `true` otherwise. -#}
-{% macro wave_scope(column='wave_id', neighbours=none, waves=none) -%}
-    {%- set scope = wave_scope_waves(neighbours, waves) -%}
-    {%- if scope is none -%}
-        true
-    {%- elif scope | length == 1 -%}
+{#- Every landed wave, in order: one cheap query of the landing log's staging view (found in
+    the graph, so no model has to declare it). -#}
+{% macro landed_waves() -%}
+    {%- set log = graph.nodes['model.' ~ project_name ~ '.stg_raw__landing_log'] -%}
+    {%- set relation = api.Relation.create(database=log.database, schema=log.schema, identifier=log.alias) -%}
+    {{ return(run_query("select distinct wave_id from " ~ relation ~ " order by wave_id").columns[0].values() | list) }}
+{%- endmacro %}
+
+{#- `column` in the waves of `scope` (a list), as SQL. -#}
+{% macro in_waves(scope, column='wave_id') -%}
+    {%- if scope | length == 1 -%}
         {{ column }} = '{{ scope[0] }}'
     {%- else -%}
         {{ column }} in ('{{ scope | join("', '") }}')
     {%- endif -%}
+{%- endmacro %}
+
+{#- The filter of a with_previous_wave model's final select: its rows of the waves it
+    rebuilds (`true` when it rebuilds every wave). -#}
+{% macro rebuilt_waves(column='wave_id') -%}
+    {%- set scope = wave_scope_waves(reads=false) -%}
+    {%- if scope is none -%}
+        true
+    {%- else -%}
+        {{ in_waves(scope, column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- dbt's `ref`, scoped: a per-wave relation read by a model that rebuilds one wave comes
+    filtered to the waves the model reads (above). Anything else is dbt's own ref. -#}
+{% macro ref() -%}
+    {%- set relation = builtins.ref(*varargs, **kwargs) -%}
+    {%- set scope = wave_scope_waves() if execute else none -%}
+    {%- if scope is none -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ varargs[-1]) -%}
+    {%- if node is none or 'wave_id' not in node.columns -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {{ return('(select * from ' ~ relation ~ ' where ' ~ in_waves(scope) ~ ')') }}
 {%- endmacro %}
 
 {#- on-run-start: say loudly what this build covers, and that a stray LUI_BUILD_WAVE is

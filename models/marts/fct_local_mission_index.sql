@@ -8,14 +8,12 @@ with
 eblup as (
 
     select * from {{ ref('int_local_eblup') }}
-    where {{ wave_scope() }}
 
 ),
 
 direct as (
 
     select * from {{ ref('int_local_direct_estimates') }}
-    where {{ wave_scope() }}
 
 ),
 

@@ -7,7 +7,6 @@ with
 eblup as (
 
     select * from {{ ref('int_local_eblup') }}
-    where {{ wave_scope() }}
 
 ),
 

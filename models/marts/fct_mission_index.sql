@@ -1,17 +1,15 @@
-{{ config(materialized='incremental', unique_key='wave_id') }}
+{{ config(materialized='incremental', unique_key='wave_id', wave_scope='with_previous_wave') }}
 
 -- The Levelling Up Index: one row per wave x breakdown x group x mission. A wave build
 -- refreshes that wave and the one after it, whose change since the previous wave
--- depends on it (wave_scope with neighbours='next'); it reads the estimates of those
--- waves and of the wave before them (neighbours='previous_and_next').
+-- depends on it, reading those waves and the wave before them (config wave_scope
+-- 'with_previous_wave', macros/wave_scope.sql).
 with
 
 estimates as (
 
     select * from {{ ref('int_measure_group_estimates') }}
-    where
-        measure_type = 'mission'
-        and {{ wave_scope(neighbours='previous_and_next', waves=ref('stg_raw__landing_log')) }}
+    where measure_type = 'mission'
 
 ),
 
@@ -30,7 +28,6 @@ waves as (
         wave_id,
         previous_wave_id
     from {{ ref('int_waves') }}
-    where {{ wave_scope(neighbours='next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -41,7 +38,6 @@ trend_breaks as (
         mission_id,
         trend_break
     from {{ ref('int_mission_trend_breaks') }}
-    where {{ wave_scope(neighbours='next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -132,4 +128,6 @@ final as (
 
 )
 
+-- a wave's build writes that wave and the next (macros/wave_scope.sql)
 select * from final
+where {{ rebuilt_waves() }}

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='wave_id') }}
+{{ config(materialized='incremental', unique_key='wave_id', wave_scope='with_previous_wave') }}
 
 -- What moved each index: per wave x breakdown x group x mission x question, the question's
 -- weight share s_q and mean points m_q among those who answered it, its contribution to
@@ -13,7 +13,6 @@ with
 group_sums as (
 
     select * from {{ ref('int_mission_question_group_sums') }}
-    where {{ wave_scope(neighbours='previous_and_next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -52,7 +51,6 @@ mission_index as (
         low_base,
         suppressed
     from {{ ref('fct_mission_index') }}
-    where {{ wave_scope(neighbours='next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -71,7 +69,6 @@ waves as (
         wave_id,
         previous_wave_id
     from {{ ref('int_waves') }}
-    where {{ wave_scope(neighbours='next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -209,4 +206,6 @@ final as (
 
 )
 
+-- a wave's build writes that wave and the next (macros/wave_scope.sql)
 select * from final
+where {{ rebuilt_waves() }}

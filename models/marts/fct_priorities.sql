@@ -8,9 +8,7 @@ with
 estimates as (
 
     select * from {{ ref('int_measure_group_estimates') }}
-    where
-        measure_type = 'priority'
-        and {{ wave_scope() }}
+    where measure_type = 'priority'
 
 ),
 

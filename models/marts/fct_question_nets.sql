@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='wave_id') }}
+{{ config(materialized='incremental', unique_key='wave_id', wave_scope='with_previous_wave') }}
 
 -- Nets (seeds/codebook/nets.csv): the weighted % of a question's base giving one of the
 -- net's answers, per wave x breakdown x group x question x net, with its SE, the
@@ -9,9 +9,7 @@ with
 estimates as (
 
     select * from {{ ref('int_measure_group_estimates') }}
-    where
-        measure_type = 'net'
-        and {{ wave_scope(neighbours='previous_and_next', waves=ref('stg_raw__landing_log')) }}
+    where measure_type = 'net'
 
 ),
 
@@ -50,7 +48,6 @@ waves as (
         wave_id,
         previous_wave_id
     from {{ ref('int_waves') }}
-    where {{ wave_scope(neighbours='next', waves=ref('stg_raw__landing_log')) }}
 
 ),
 
@@ -125,4 +122,6 @@ final as (
 
 )
 
+-- a wave's build writes that wave and the next (macros/wave_scope.sql)
 select * from final
+where {{ rebuilt_waves() }}

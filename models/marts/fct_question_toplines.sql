@@ -12,14 +12,12 @@ with
 answer_counts as (
 
     select * from {{ ref('int_answer_cell_counts') }}
-    where {{ wave_scope() }}
 
 ),
 
 cells as (
 
     select * from {{ ref('int_cells') }}
-    where {{ wave_scope() }}
 
 ),
 
@@ -30,7 +28,6 @@ weight_units as (
         weight_unit,
         base_scale
     from {{ ref('int_wave_weight_units') }}
-    where {{ wave_scope() }}
 
 ),
 

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from lui import contract
 from lui.errors import LuiError
 from lui.paths import CODEBOOK_DIR, REFERENCE_DIR
 
 # A wave id is the warehouse's partition key: ASCII digits only (`\d` would accept any
-# script's digits) and matched whole (`$` would accept a trailing newline).
-WAVE_ID_PATTERN = re.compile(r"(19|20)[0-9]{2}-(0[1-9]|1[0-2])", re.ASCII)
+# script's digits) and matched whole (`$` would accept a trailing newline). The rule's one
+# home is the dbt var wave_id_pattern (dbt_project.yml), which macros/wave_scope.sql reads too.
+WAVE_ID_PATTERN = re.compile(contract.dbt_vars()["wave_id_pattern"], re.ASCII)
 WAVE_ID_FORM = "YYYY-MM (ASCII digits, a year 1900-2099 and a month 01-12, e.g. 2022-08)"
 
 
@@ -38,7 +40,7 @@ def _character_name(character: str) -> str:
 def parse_wave_id(value: object, what: str = "wave id") -> str:
     """`value` as a wave id, or a LuiError saying plainly why it is not one.
 
-    The same rule as `macros/wave_scope.sql` and the raw tables' check constraint.
+    The rule of the dbt var wave_id_pattern (macros/wave_scope.sql, the raw tables' check).
     """
     if is_wave_id(value):
         return str(value)

@@ -1,9 +1,13 @@
 """One way to scope a build to a wave (macros/wave_scope.sql, docs/design.md).
 
-A wave's build compiles every per-wave model (materialized incremental) with each of its
-imports of a per-wave relation (one with a wave_id column) filtered by `wave_scope()`;
-forgetting the filter makes the build read every wave, slower but not wrong, so only a
-test notices. A hand-run `dbt build` is never silently partial.
+A wave's build compiles every per-wave model (materialized incremental) with each read of
+a per-wave relation (one with a wave_id column) handed to it by the scoped `ref` as
+`(select * from relation where wave_id = 'W')`; a read outside it (a hard-coded relation,
+`builtins.ref`, a model dbt's ref does not scope) makes the build read every wave, slower
+but not wrong, so only a test notices. The dbt Python model gets the same scoped input. A
+model whose change depends on the previous wave (config wave_scope 'with_previous_wave')
+reads the wave before as well and writes the built wave and the next only. A hand-run
+`dbt build` is never silently partial.
 """
 
 from __future__ import annotations
@@ -23,46 +27,49 @@ WAVE = "2022-08"
 RELATION = re.compile(r'"\w+"\."\w+"\."\w+"')
 
 
-def import_ctes(sql: str) -> dict[str, str]:
-    """CTE name -> body of a compiled model written in the house style (`name as (` at the
-    start of a line, `)` closing it at the start of a line)."""
-    ctes: dict[str, str] = {}
-    name, body = None, []
-    for line in sql.splitlines():
-        start = re.match(r"^(\w+) as \($", line)
-        if start:
-            name, body = start.group(1), []
-        elif name is not None and line.startswith(")"):
-            ctes[name] = "\n".join(body)
-            name = None
-        elif name is not None:
-            body.append(line)
-    return ctes
+def unscoped_reads(code: str, per_wave: set[str], wave: str) -> list[str]:
+    """The reads of a relation of `per_wave` in compiled `code` (SQL, or a Python model's
+    compiled source, whose relation names are escaped) not wrapped in the wave's scope."""
+    code = code.replace('\\"', '"').replace("\\u0027", "'")
+    scoped = re.compile(
+        r"\(select \* from (" + RELATION.pattern + r") where wave_id "
+        rf"(= '{wave}'|in \([^)]*'{wave}'[^)]*\))\)"
+    )
+    inside = {match.start(1) for match in scoped.finditer(code)}
+    return sorted(
+        {
+            m.group(0)
+            for m in RELATION.finditer(code)
+            if m.group(0) in per_wave and m.start() not in inside
+        }
+    )
 
 
-def unscoped_reads(sql: str, per_wave: set[str], wave: str) -> list[str]:
-    """The CTEs of `sql` that read a relation of `per_wave` without the wave's filter."""
-    scoped = re.compile(rf"wave_id = '{wave}'|wave_id in \([^)]*'{wave}'")
-    found = []
-    for name, body in import_ctes(sql).items():
-        read = [r for r in RELATION.findall(body) if r in per_wave]
-        if read and not scoped.search(body):
-            found.append(f"{name} reads {', '.join(read)}")
-    return found
-
-
-def test_the_check_finds_an_unscoped_import():
+def test_the_check_finds_an_unscoped_read():
     sql = (
         "with\n\nscores as (\n\n"
         '    select * from "db"."intermediate"."int_scores"\n\n),\n\n'
         "cells as (\n\n"
+        '    select * from (select * from "db"."intermediate"."int_cells"'
+        f" where wave_id = '{WAVE}')\n\n),\n\n"
+        "sizes as (\n\n"
         '    select * from "db"."intermediate"."int_cells"\n'
         f"    where wave_id = '{WAVE}'\n\n),\n\n"
         "codebook as (\n\n"
         '    select * from "db"."codebook"."questions"\n\n)\n\nselect * from scores\n'
     )
     per_wave = {'"db"."intermediate"."int_scores"', '"db"."intermediate"."int_cells"'}
-    assert unscoped_reads(sql, per_wave, WAVE) == ['scores reads "db"."intermediate"."int_scores"']
+    # a hand-placed filter is not the scope: only the scoped ref's subquery is
+    assert unscoped_reads(sql, per_wave, WAVE) == [
+        '"db"."intermediate"."int_cells"',
+        '"db"."intermediate"."int_scores"',
+    ]
+    python = (
+        'refs = {"int_cells": "(select * from \\"db\\".\\"intermediate\\".\\"int_cells\\"'
+        f' where wave_id = \\u0027{WAVE}\\u0027)", '
+        '"int_scores": "\\"db\\".\\"intermediate\\".\\"int_scores\\""}'
+    )
+    assert unscoped_reads(python, per_wave, WAVE) == ['"db"."intermediate"."int_scores"']
 
 
 def _compile(built_warehouse: Path, tmp_path: Path) -> dict:
@@ -86,14 +93,36 @@ def test_every_per_wave_model_reads_only_the_waves_it_rebuilds(built_warehouse, 
         if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
     ]
     assert len(models) >= 9
+    assert any(node["language"] == "python" for node in models)
+    # (a model's own relation is where it writes, e.g. the Python model's `this`)
     problems = {
-        node["name"]: unscoped_reads(node["compiled_code"], per_wave, WAVE) for node in models
+        node["name"]: unscoped_reads(
+            node["compiled_code"], per_wave - {node["relation_name"]}, WAVE
+        )
+        for node in models
     }
     assert {name: found for name, found in problems.items() if found} == {}
-    # the model whose change depends on the wave before reads it, and rebuilds the next wave
-    [index] = [node for node in models if node["name"] == "fct_mission_index"]
-    assert "wave_id in ('2022-02', '2022-08', '2023-02')" in index["compiled_code"]
-    assert "wave_id in ('2022-08', '2023-02')" in index["compiled_code"]
+    # no model filters the wave by hand: the scope has one home
+    for node in models:
+        assert not re.search(r"wave_scope\(|build_wave\(|LUI_BUILD_WAVE", node["raw_code"]), node[
+            "name"
+        ]
+    # a model whose change depends on the wave before reads it, and writes the built wave
+    # and the next one only (its final select)
+    with_previous = [n for n in models if n["config"].get("wave_scope") == "with_previous_wave"]
+    assert {n["name"] for n in with_previous} >= {
+        "fct_mission_index",
+        "fct_question_nets",
+        "fct_mission_question_contributions",
+    }
+    for node in with_previous:
+        code = node["compiled_code"]
+        assert "where wave_id in ('2022-02', '2022-08', '2023-02'))" in code, node["name"]
+        assert code.rstrip().endswith("where wave_id in ('2022-08', '2023-02')"), node["name"]
+    # the other per-wave models read and write the built wave alone
+    for node in models:
+        if node not in with_previous:
+            assert "wave_id in (" not in node["compiled_code"], node["name"]
 
 
 @pytest.mark.parametrize("given", ["dbt var", "lui", "none", "stray environment variable"])

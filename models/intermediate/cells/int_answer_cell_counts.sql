@@ -15,14 +15,12 @@ responses as (
         question_code,
         response_code
     from {{ ref('int_responses__asked') }}
-    where {{ wave_scope() }}
 
 ),
 
 respondent_cells as (
 
     select * from {{ ref('int_respondent_cells') }}
-    where {{ wave_scope() }}
 
 ),
 

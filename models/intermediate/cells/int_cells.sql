@@ -10,7 +10,6 @@ with
 respondents as (
 
     select * from {{ ref('int_respondents__enriched') }}
-    where {{ wave_scope() }}
 
 ),
 

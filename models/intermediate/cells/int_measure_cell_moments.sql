@@ -15,28 +15,24 @@ mission_scores as (
         mission_id,
         mission_score
     from {{ ref('int_respondent_mission_scores') }}
-    where {{ wave_scope() }}
 
 ),
 
 respondent_cells as (
 
     select * from {{ ref('int_respondent_cells') }}
-    where {{ wave_scope() }}
 
 ),
 
 cells as (
 
     select * from {{ ref('int_cells') }}
-    where {{ wave_scope() }}
 
 ),
 
 answer_counts as (
 
     select * from {{ ref('int_answer_cell_counts') }}
-    where {{ wave_scope() }}
 
 ),
 

@@ -12,7 +12,6 @@ with
 cell_moments as (
 
     select * from {{ ref('int_measure_cell_moments') }}
-    where {{ wave_scope() }}
 
 ),
 
@@ -23,7 +22,6 @@ weight_units as (
         weight_unit,
         base_scale
     from {{ ref('int_wave_weight_units') }}
-    where {{ wave_scope() }}
 
 ),
 
@@ -33,7 +31,6 @@ wave_sizes as (
         wave_id,
         respondents as wave_respondents
     from {{ ref('int_wave_respondents') }}
-    where {{ wave_scope() }}
 
 ),
 

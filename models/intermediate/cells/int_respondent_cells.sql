@@ -12,14 +12,12 @@ with
 respondents as (
 
     select * from {{ ref('int_respondents__enriched') }}
-    where {{ wave_scope() }}
 
 ),
 
 cells as (
 
     select * from {{ ref('int_cells') }}
-    where {{ wave_scope() }}
 
 ),
 
@@ -29,7 +27,6 @@ weight_units as (
         wave_id,
         weight_unit
     from {{ ref('int_wave_weight_units') }}
-    where {{ wave_scope() }}
 
 ),
 

@@ -19,7 +19,6 @@ scored_answers as (
         question_weight,
         mission_points
     from {{ ref('int_respondent_mission_answers') }}
-    where {{ wave_scope() }}
 
 ),
 
@@ -33,7 +32,6 @@ answered_weights as (
         mission_id,
         answered_weight
     from {{ ref('int_respondent_mission_scores') }}
-    where {{ wave_scope() }}
 
 ),
 
@@ -45,14 +43,12 @@ respondent_cells as (
         scaled_weight,
         cell_id
     from {{ ref('int_respondent_cells') }}
-    where {{ wave_scope() }}
 
 ),
 
 cells as (
 
     select * from {{ ref('int_cells') }}
-    where {{ wave_scope() }}
 
 ),
 

@@ -10,7 +10,6 @@ with
 model_cells as (
 
     select * from {{ ref('int_local_model_cells') }}
-    where {{ wave_scope() }}
 
 ),
 
@@ -20,7 +19,6 @@ wave_sizes as (
         wave_id,
         respondents as wave_respondents
     from {{ ref('int_wave_respondents') }}
-    where {{ wave_scope() }}
 
 ),
 

@@ -5,10 +5,9 @@ models): it reads the small table of sufficient statistics `int_local_model_cell
 the Battese-Harter-Fuller model per wave x mission by REML and writes one row per wave x
 local authority (all of the frame's 361) x mission. The statistics are in
 `lui.warehouse.local_model`; this file only moves the tables. Incremental per wave: on a
-wave's build only that wave is refitted.
+wave's build only that wave is refitted, because `dbt.ref` hands it the cells of that wave
+alone (the wave scope of macros/wave_scope.sql applies to Python models' refs too).
 """
-
-import os
 
 
 def model(dbt, session):
@@ -16,15 +15,6 @@ def model(dbt, session):
 
     dbt.config(materialized="incremental", unique_key="wave_id")
     cells = dbt.ref("int_local_model_cells")
-    # the wave scope of macros/wave_scope.sql: var('wave'), else LUI_BUILD_WAVE only when
-    # `lui build` set the marker var wave_from_environment
-    # (config values may arrive rendered as text: "None", "False", "True")
-    wave = str(dbt.config.get("build_wave") or "")
-    if wave in ("", "None") and str(dbt.config.get("wave_from_environment")).lower() == "true":
-        wave = os.environ.get("LUI_BUILD_WAVE", "")
-    wave = "" if wave == "None" else wave
-    if dbt.is_incremental and wave:
-        cells = cells.filter(f"wave_id = '{wave}'")
     frame = dbt.ref("local_authority_frame").df()
     regions = dbt.ref("local_authorities").df()[["la_code", "region"]]
     return local_model.estimate_all(cells.df(), frame.merge(regions, on="la_code"))

@@ -15,7 +15,6 @@ mission_scores as (
         mission_id,
         mission_score
     from {{ ref('int_respondent_mission_scores') }}
-    where {{ wave_scope() }}
 
 ),
 
@@ -29,7 +28,6 @@ respondents as (
         imd_quintile,
         urban_rural
     from {{ ref('int_respondents__enriched') }}
-    where {{ wave_scope() }}
 
 ),
 
@@ -42,7 +40,6 @@ respondent_weights as (
         scaled_weight,
         exact_weight
     from {{ ref('int_respondent_cells') }}
-    where {{ wave_scope() }}
 
 ),
 

@@ -18,7 +18,6 @@ mission_answers as (
         question_weight,
         weighted_points
     from {{ ref('int_respondent_mission_answers') }}
-    where {{ wave_scope() }}
 
 ),
 

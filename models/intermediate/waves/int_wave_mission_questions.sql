@@ -12,7 +12,6 @@ answer_counts as (
         response_code,
         unweighted_count
     from {{ ref('int_answer_cell_counts') }}
-    where {{ wave_scope() }}
 
 ),
 

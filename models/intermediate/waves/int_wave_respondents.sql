@@ -10,7 +10,6 @@ respondent_cells as (
         wave_id,
         respondent_id
     from {{ ref('int_respondent_cells') }}
-    where {{ wave_scope() }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'responses') }}
+    select * from {{ source('raw', 'keyed_responses') }}
 
 ),
 

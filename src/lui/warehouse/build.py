@@ -16,6 +16,7 @@ import argparse
 import importlib.util
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -103,19 +104,24 @@ def build(
     stream: bool = True,
     full_refresh: bool = False,
     engine: str = DUCKDB,
+    announce: Callable[[list[str]], None] | None = None,
 ) -> publish.PublishResult | None:
     """Build one wave (or all) on `engine` and, when the build passes, publish the marts.
 
-    `full_refresh` rebuilds every table of every wave from the raw tables (after an
-    upgrade that changed a model's columns). A failed build raises LuiError before
-    anything is published. On Spark the raw tables are exported to Parquet first.
+    The wave is checked here, once (`check_wave`), before dbt starts; `announce` is called
+    with the landed waves when it passes. `full_refresh` rebuilds every table of every
+    wave from the raw tables (after an upgrade that changed a model's columns). A failed
+    build raises LuiError before anything is published. On Spark the raw tables are
+    exported to Parquet first.
     """
     if full_refresh and wave is not None:
         raise LuiError("--full-refresh rebuilds every wave from the raw tables; drop --wave")
     if engine not in TARGETS:
         raise LuiError(f"unknown target {engine!r}; choose one of {', '.join(TARGETS)}")
     target = (warehouse or warehouse_path()).resolve()
-    check_wave(wave, target)
+    waves = check_wave(wave, target)
+    if announce is not None:
+        announce(waves)
     extra = ["--full-refresh"] if full_refresh else []
     if engine == SPARK:
         check_spark_installed()
@@ -179,16 +185,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     warehouse = warehouse_path()
-    waves = check_wave(args.wave, warehouse)
-    scope = f"wave {args.wave}" if args.wave else f"every landed wave ({', '.join(waves)})"
-    how = "dbt build --full-refresh" if args.full_refresh else "dbt build"
-    engine = f" (on Spark, in {spark_dir(warehouse)})" if args.target == SPARK else ""
-    print(f"lui build: {how} for {scope} on {warehouse}{engine}", flush=True)
+
+    def announce(waves: list[str]) -> None:
+        scope = f"wave {args.wave}" if args.wave else f"every landed wave ({', '.join(waves)})"
+        how = "dbt build --full-refresh" if args.full_refresh else "dbt build"
+        engine = f" (on Spark, in {spark_dir(warehouse)})" if args.target == SPARK else ""
+        print(f"lui build: {how} for {scope} on {warehouse}{engine}", flush=True)
+
     result = build(
         args.wave,
+        warehouse=warehouse,
         publish_marts=not args.no_publish,
         full_refresh=args.full_refresh,
         engine=args.target,
+        announce=announce,
     )
     for line in left_out(warehouse, args.wave):
         print(f"lui build: {line}")
