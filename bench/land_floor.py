@@ -20,7 +20,7 @@ import duckdb
 
 from lui import codebook, contract
 from lui.landing.gate import fieldwork_window, suite_parameters
-from lui.landing.raw import RAW_DDL, RESPONDENT_SELECT, quote_identifier
+from lui.landing.raw import RAW_DDL, RESPONDENT_SELECT, VIEWS_DDL, quote_identifier
 
 # the suites' bounds (expectations/*.json)
 MIN_ANSWER_RATE = 0.1
@@ -134,6 +134,7 @@ def land_floor(file: str, wave: str, scratch: str) -> dict[str, Any]:
         con.execute("set disabled_compression_methods = 'fsst'")
         con.execute("set preserve_insertion_order = false")
         con.execute(RAW_DDL)
+        con.execute(VIEWS_DDL)
         source = f"read_parquet({_literal(file)})"
         columns = {row[0] for row in con.execute(f"describe select * from {source}").fetchall()}
         expected = set(suite_parameters(wave)["known_columns"])
@@ -145,16 +146,25 @@ def land_floor(file: str, wave: str, scratch: str) -> dict[str, Any]:
         checked = time.perf_counter()
         unpivoted = ", ".join(quote_identifier(q) for q in questions)
         con.execute("begin transaction")
+        # the keyed storage of lui.landing.raw, by hand: the wave's key, the questions'
+        # keys, the respondents numbered by respondent_id, their answers keyed
+        con.execute("insert into raw.wave_keys values (1, ?)", [wave])
         con.execute(
-            f"insert into raw.respondents select ? as wave_id, {RESPONDENT_SELECT} from {source}",
-            [wave],
+            "insert into raw.question_keys select row_number() over (order by code), code "
+            "from (select unnest(?::varchar[]) as code)",
+            [questions],
+        )
+        key = "cast(row_number() over (order by respondent_id) as integer)"
+        con.execute(
+            f"insert into raw.respondent_records select 1, {key}, {RESPONDENT_SELECT} from {source}"
         )
         con.execute(
-            "insert into raw.responses select ? as wave_id, cast(respondent_id as varchar), "
-            f"question_code, cast(response_code as integer) from (unpivot (select respondent_id, "
-            f"{unpivoted} from {source}) on {unpivoted} into name question_code value "
-            "response_code)",
-            [wave],
+            "insert into raw.answers select 1, answers.respondent_key, questions.question_key, "
+            "cast(answers.response_code as integer) from (unpivot (select "
+            f"{key} as respondent_key, {unpivoted} from {source}) on {unpivoted} "
+            "into name question_code value response_code) as answers "
+            "inner join raw.question_keys as questions "
+            "on answers.question_code = questions.question_code"
         )
         con.execute("commit")
         seconds = time.perf_counter() - started

@@ -35,9 +35,11 @@ def test_the_raw_ddl_is_the_contract():
             "select column_name, data_type from information_schema.columns "
             "where table_schema = 'raw' and table_name = 'respondents' order by ordinal_position"
         ).fetchall()
+    # the view over the keyed storage: today's columns, then the key the build joins on
     assert columns == [
         ("wave_id", "VARCHAR"),
         *((c.name, c.duckdb_type.upper()) for c in contract.RESPONDENT),
+        ("respondent_key", "INTEGER"),
     ]
 
 
@@ -72,6 +74,7 @@ def test_the_raw_source_yaml_lists_the_contract():
     assert [(c["name"], c["data_type"]) for c in table["columns"]] == [
         ("wave_id", "varchar"),
         *((c.name, c.duckdb_type) for c in contract.RESPONDENT),
+        ("respondent_key", "integer"),
     ]
 
 
@@ -88,6 +91,7 @@ def test_stg_raw_respondents_casts_every_contract_column_to_its_type():
             (c.name, SQL_TYPE.get(c.duckdb_type, c.duckdb_type), RAW_NAMES.get(c.name, c.name))
             for c in contract.RESPONDENT
         ),
+        ("respondent_key", "integer", "respondent_key"),
     ]
     models = _yaml("models/staging/raw/_raw__models.yml")["models"]
     [model] = [m for m in models if m["name"] == "stg_raw__respondents"]

@@ -230,10 +230,15 @@ def test_the_raw_tables_hold_only_wave_ids(wave_id: str, tmp_path: Path) -> None
         con.register("wave_frame", valid_wave().head(3))
         with pytest.raises(LuiError, match="is not of the form YYYY-MM"):
             raw.replace_wave(con, "wave_frame", [], raw.LandingRecord(wave_id, "f", "s", "csv"))
+        # the wave ids live once, in raw.wave_keys (raw.respondents and raw.responses are
+        # views that take them from there), and in raw.landing_log
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("insert into raw.wave_keys values (1, ?)", [wave_id])
         with pytest.raises(duckdb.ConstraintException):
             con.execute(
-                "insert into raw.respondents select ? as wave_id, "
-                f"{raw.RESPONDENT_SELECT} from wave_frame",
+                "insert into raw.landing_log (wave_id, file_name, file_sha256, file_format, "
+                "respondents, answers, questions, landed_at, validation_outcome, "
+                "replaced_previous) values (?, 'f', 's', 'csv', 0, 0, 0, now(), 'passed', false)",
                 [wave_id],
             )
         assert con.execute("select count(*) from raw.respondents").fetchone() == (0,)
@@ -651,11 +656,12 @@ def test_build_refuses_a_warehouse_holding_a_bogus_wave_id(
     warehouse = tmp_path / "levelling_up.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute(raw.RAW_DDL.replace(raw.WAVE_ID_CHECK, ""))
+        con.execute(raw.VIEWS_DDL)
         con.register("wave_frame", valid_wave().head(3))
+        con.execute("insert into raw.wave_keys values (1, ?)", ["20\u0662\u0664-02"])
         con.execute(
-            f"insert into raw.respondents select ? as wave_id, {raw.RESPONDENT_SELECT} "
-            "from wave_frame",
-            ["20\u0662\u0664-02"],
+            f"insert into raw.respondent_records select 1, row_number() over (), "
+            f"{raw.RESPONDENT_SELECT} from wave_frame"
         )
     err = refuse(["build"], warehouse, tmp_path / "published.duckdb", capsys, monkeypatch)
     assert "holds a wave in raw.respondents whose id '20\u0662\u0664-02' is not of the form" in err

@@ -522,9 +522,10 @@ def test_answer_to_a_question_missing_from_the_codebook_fails_the_build(tmp_path
     warehouse = tmp_path / "wh" / "levelling_up.duckdb"
     land(warehouse, "2022-02", make_wave("2022-02", 120, seed=6))
     with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into raw.question_keys values (999, 'not_in_the_codebook')")
         con.execute(
-            "insert into raw.responses "
-            "select wave_id, respondent_id, 'not_in_the_codebook', 1 from raw.respondents limit 2"
+            "insert into raw.answers "
+            "select wave_key, respondent_key, 999, 1 from raw.respondent_records limit 2"
         )
     with pytest.raises(LuiError) as failure:
         dbt_build(warehouse=warehouse)

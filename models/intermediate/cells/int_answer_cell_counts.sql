@@ -11,7 +11,7 @@ responses as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         question_code,
         response_code
     from {{ ref('int_responses__asked') }}
@@ -40,7 +40,7 @@ cell_counts as (
     inner join respondent_cells
         on
             responses.wave_id = respondent_cells.wave_id
-            and responses.respondent_id = respondent_cells.respondent_id
+            and responses.respondent_key = respondent_cells.respondent_key
     group by
         responses.wave_id,
         responses.question_code,

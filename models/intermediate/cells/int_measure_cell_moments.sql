@@ -11,7 +11,7 @@ mission_scores as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         mission_id,
         mission_score
     from {{ ref('int_respondent_mission_scores') }}
@@ -66,7 +66,7 @@ mission_moments_by_cell_id as (
     inner join respondent_cells
         on
             mission_scores.wave_id = respondent_cells.wave_id
-            and mission_scores.respondent_id = respondent_cells.respondent_id
+            and mission_scores.respondent_key = respondent_cells.respondent_key
     group by
         mission_scores.wave_id,
         mission_scores.mission_id,

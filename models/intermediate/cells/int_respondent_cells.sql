@@ -46,7 +46,7 @@ celled as (
 
     select
         scaled.wave_id,
-        scaled.respondent_id,
+        scaled.respondent_key,
         scaled.survey_weight,
         scaled.scaled_weight,
         {{ exact_term('scaled.scaled_weight') }} as exact_weight,

@@ -13,7 +13,7 @@ scored_answers as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         mission_id,
         question_code,
         question_weight,
@@ -28,7 +28,7 @@ answered_weights as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         mission_id,
         answered_weight
     from {{ ref('int_respondent_mission_scores') }}
@@ -39,7 +39,7 @@ respondent_cells as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         scaled_weight,
         cell_id
     from {{ ref('int_respondent_cells') }}
@@ -62,7 +62,7 @@ mission_answers as (
     inner join answered_weights
         on
             scored_answers.wave_id = answered_weights.wave_id
-            and scored_answers.respondent_id = answered_weights.respondent_id
+            and scored_answers.respondent_key = answered_weights.respondent_key
             and scored_answers.mission_id = answered_weights.mission_id
 
 ),
@@ -89,7 +89,7 @@ cell_sums as (
     inner join respondent_cells
         on
             mission_answers.wave_id = respondent_cells.wave_id
-            and mission_answers.respondent_id = respondent_cells.respondent_id
+            and mission_answers.respondent_key = respondent_cells.respondent_key
     group by
         mission_answers.wave_id,
         mission_answers.mission_id,

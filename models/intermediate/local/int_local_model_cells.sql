@@ -11,7 +11,7 @@ mission_scores as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         mission_id,
         mission_score
     from {{ ref('int_respondent_mission_scores') }}
@@ -22,7 +22,7 @@ respondents as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         la_code,
         region,
         imd_quintile,
@@ -36,7 +36,7 @@ respondent_weights as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         scaled_weight,
         exact_weight
     from {{ ref('int_respondent_cells') }}
@@ -61,11 +61,11 @@ scored as (
     inner join respondents
         on
             mission_scores.wave_id = respondents.wave_id
-            and mission_scores.respondent_id = respondents.respondent_id
+            and mission_scores.respondent_key = respondents.respondent_key
     inner join respondent_weights
         on
             mission_scores.wave_id = respondent_weights.wave_id
-            and mission_scores.respondent_id = respondent_weights.respondent_id
+            and mission_scores.respondent_key = respondent_weights.respondent_key
 
 ),
 

@@ -23,6 +23,7 @@ enriched as (
     select
         respondents.wave_id,
         respondents.respondent_id,
+        respondents.respondent_key,
         respondents.survey_weight,
         respondents.interview_date,
         respondents.la_code,

@@ -10,7 +10,7 @@ responses as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         question_code,
         response_code
     from {{ ref('int_responses__asked') }}
@@ -34,7 +34,7 @@ mission_answers as (
 
     select
         responses.wave_id,
-        responses.respondent_id,
+        responses.respondent_key,
         answer_points.mission_id,
         answer_points.question_code,
         answer_points.question_weight,

@@ -13,7 +13,7 @@ mission_answers as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         mission_id,
         question_weight,
         weighted_points
@@ -25,7 +25,7 @@ weighted_sums as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         mission_id,
         -- sums of the lookup's exact decimals: exact, whatever the order of addition
         cast(sum(question_weight) as double) as answered_weight,
@@ -33,7 +33,7 @@ weighted_sums as (
         count(*) as questions_answered
 
     from mission_answers
-    group by wave_id, respondent_id, mission_id
+    group by wave_id, respondent_key, mission_id
 
 ),
 
@@ -41,7 +41,7 @@ respondent_scores as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         mission_id,
         questions_answered,
         answered_weight,

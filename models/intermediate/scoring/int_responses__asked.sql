@@ -8,7 +8,7 @@ responses as (
 
     select
         wave_id,
-        respondent_id,
+        respondent_key,
         question_code,
         response_code
     from {{ ref('stg_raw__responses') }}
@@ -29,7 +29,7 @@ asked as (
 
     select
         responses.wave_id,
-        responses.respondent_id,
+        responses.respondent_key,
         responses.question_code,
         responses.response_code
 

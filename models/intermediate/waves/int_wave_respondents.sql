@@ -8,7 +8,7 @@ respondent_cells as (
 
     select
         wave_id,
-        respondent_id
+        respondent_key
     from {{ ref('int_respondent_cells') }}
 
 ),

@@ -18,7 +18,8 @@ renamed as (
         cast(urban_rural as {{ dbt.type_string() }}) as urban_rural,
         cast(supergroup as {{ dbt.type_string() }}) as supergroup,
         cast(age_band as {{ dbt.type_string() }}) as age_band,
-        cast(gender as {{ dbt.type_string() }}) as gender
+        cast(gender as {{ dbt.type_string() }}) as gender,
+        cast(respondent_key as integer) as respondent_key
 
     from source
 

@@ -1,10 +1,11 @@
 """Write the raw tables as Parquet, partitioned by wave, for the Spark target to read.
 
 `lui land` keeps DuckDB as the landing store. `lui export-raw [--wave W]` (which
-`lui build --target spark` runs by itself) copies `raw.respondents`, `raw.responses` and
-`raw.landing_log` to `<spark dir>/raw/<table>/wave_id=<W>/data.parquet` (the spark dir is
-`warehouse/spark/` beside the warehouse, or `LUI_SPARK_DIR`): the layout Spark reads as one
-table partitioned by `wave_id` (models/staging/raw/_raw__sources.yml). A wave's folder is
+`lui build --target spark` runs by itself) copies `raw.respondents`, `raw.keyed_responses`
+(the answers as dbt reads them) and `raw.landing_log` to
+`<spark dir>/raw/<table>/wave_id=<W>/data.parquet` (the spark dir is `warehouse/spark/`
+beside the warehouse, or `LUI_SPARK_DIR`): the layout Spark reads as one table
+partitioned by `wave_id` (models/staging/raw/_raw__sources.yml). A wave's folder is
 written beside the old one and swapped in by renames, so a reader sees the old wave or the
 new one; exporting every wave also removes the folders of waves no longer landed.
 """
@@ -24,7 +25,7 @@ from lui import codebook
 from lui.errors import LuiError
 from lui.paths import spark_dir, warehouse_path
 
-RAW_TABLES = ("respondents", "responses", "landing_log")
+RAW_TABLES = ("respondents", "keyed_responses", "landing_log")
 PARTITION_COLUMN = "wave_id"
 
 

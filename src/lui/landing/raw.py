@@ -1,9 +1,25 @@
 """The raw schema of the warehouse: DDL and the one atomic way to write a wave into it.
 
-Contract (docs/design.md): `raw.respondents` (its columns: `lui.contract.RESPONDENT`),
-`raw.responses` (long: one row per answer given) and `raw.landing_log`. A wave is always
-replaced whole inside one DuckDB transaction, so a reader or a crash sees either the
-previous wave or the new one, never a mix.
+Storage (docs/design.md, "The raw storage"): the answers are kept keyed by integers
+assigned at landing, the string ids once each in their dimension tables:
+
+- `raw.wave_keys` (wave_key, wave_id): one row per wave ever landed;
+- `raw.question_keys` (question_key, question_code): one row per question ever landed;
+- `raw.respondent_records` (wave_key, respondent_key, then the respondent columns of
+  `lui.contract.RESPONDENT`): respondent_key numbers a wave's respondents 1..n in the
+  order of their respondent_id;
+- `raw.answers` (wave_key, respondent_key, question_key, response_code): one row per answer
+  given, written in wave and respondent order.
+
+Contract for readers (auditors, independent checks, dbt's sources, the Spark export):
+`raw.respondents` (wave_id and the respondent columns, then respondent_key) and
+`raw.responses` (wave_id, respondent_id, question_code, response_code), views over the
+storage with today's columns, `raw.keyed_responses` (wave_id, respondent_key,
+question_code, response_code: what the build reads) and `raw.landing_log`. A wave is
+always replaced whole inside one DuckDB transaction, so a reader or a crash sees either
+the previous wave or the new one, never a mix. A warehouse written before the keyed
+storage (tables raw.respondents and raw.responses) is moved onto it the first time it is
+opened for writing (`ensure_schema`).
 """
 
 from __future__ import annotations
@@ -41,14 +57,23 @@ WAVE_ID_CHECK = f"check (regexp_full_match(wave_id, '{codebook.WAVE_ID_PATTERN.p
 
 RAW_DDL = f"""
 create schema if not exists raw;
-create table if not exists raw.respondents (
-    wave_id varchar not null {WAVE_ID_CHECK},
+create table if not exists raw.wave_keys (
+    wave_key smallint not null,
+    wave_id varchar not null {WAVE_ID_CHECK}
+);
+create table if not exists raw.question_keys (
+    question_key smallint not null,
+    question_code varchar not null
+);
+create table if not exists raw.respondent_records (
+    wave_key smallint not null,
+    respondent_key integer not null,
 {_RESPONDENT_COLUMNS_DDL}
 );
-create table if not exists raw.responses (
-    wave_id varchar not null,
-    respondent_id varchar not null,
-    question_code varchar not null,
+create table if not exists raw.answers (
+    wave_key smallint not null,
+    respondent_key integer not null,
+    question_key smallint not null,
     response_code {contract.DUCKDB_TYPES[contract.QUESTION_TYPE]} not null
 );
 create table if not exists raw.landing_log (
@@ -68,6 +93,30 @@ create table if not exists raw.landing_log (
 -- warehouses landed before the mapping was recorded
 alter table raw.landing_log add column if not exists mapping_sha256 varchar;
 """
+
+_RESPONDENT_NAMES = ", ".join(f"records.{c.name}" for c in contract.RESPONDENT)
+VIEWS_DDL = f"""
+create or replace view raw.respondents as
+select waves.wave_id, {_RESPONDENT_NAMES}, records.respondent_key
+from raw.respondent_records as records
+inner join raw.wave_keys as waves on records.wave_key = waves.wave_key;
+create or replace view raw.keyed_responses as
+select waves.wave_id, answers.respondent_key, questions.question_code, answers.response_code
+from raw.answers as answers
+inner join raw.wave_keys as waves on answers.wave_key = waves.wave_key
+inner join raw.question_keys as questions on answers.question_key = questions.question_key;
+create or replace view raw.responses as
+select waves.wave_id, records.respondent_id, questions.question_code, answers.response_code
+from raw.answers as answers
+inner join raw.wave_keys as waves on answers.wave_key = waves.wave_key
+inner join raw.respondent_records as records
+    on answers.wave_key = records.wave_key and answers.respondent_key = records.respondent_key
+inner join raw.question_keys as questions on answers.question_key = questions.question_key;
+"""
+"""raw.respondents (today's columns, then respondent_key) and raw.responses (today's
+columns) over the keyed storage; raw.keyed_responses, the answers with their wave and
+question ids and the respondent's key, is what dbt reads (no join on respondent ids)."""
+
 """The raw tables; the respondent columns and their types come from `lui.contract`."""
 
 RESPONDENT_SELECT = ", ".join(
@@ -76,9 +125,67 @@ RESPONDENT_SELECT = ", ".join(
 """The respondent columns of a wide wave relation, cast to the raw table's types."""
 
 
+def _table_type(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    row = con.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = 'raw' and table_name = ? and table_catalog = current_database()",
+        [name],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and tables when they do not exist yet."""
+    """Create the raw schema, tables and views when they do not exist yet, moving a
+    warehouse written before the keyed storage onto it (in one transaction)."""
+    if _table_type(con, "responses") == "BASE TABLE":
+        _move_to_keyed_storage(con)
+        return
     con.execute(RAW_DDL)
+    con.execute(VIEWS_DDL)
+
+
+def _move_to_keyed_storage(con: duckdb.DuckDBPyConnection) -> None:
+    """The old long tables raw.respondents / raw.responses, rewritten keyed, then dropped."""
+    con.execute("begin transaction")
+    try:
+        con.execute("alter table raw.respondents rename to respondents_before_keys")
+        con.execute("alter table raw.responses rename to responses_before_keys")
+        con.execute(RAW_DDL)
+        con.execute(
+            "insert into raw.wave_keys select row_number() over (order by wave_id), wave_id "
+            "from (select distinct wave_id from raw.respondents_before_keys)"
+        )
+        con.execute(
+            "insert into raw.question_keys "
+            "select row_number() over (order by question_code), question_code "
+            "from (select distinct question_code from raw.responses_before_keys)"
+        )
+        con.execute(
+            f"insert into raw.respondent_records select waves.wave_key, "
+            "row_number() over (partition by waves.wave_key order by old.respondent_id), "
+            f"{', '.join('old.' + c.name for c in contract.RESPONDENT)} "
+            "from raw.respondents_before_keys as old "
+            "inner join raw.wave_keys as waves on old.wave_id = waves.wave_id "
+            "order by 1, 2"
+        )
+        con.execute(
+            "insert into raw.answers select records.wave_key, records.respondent_key, "
+            "questions.question_key, old.response_code "
+            "from raw.responses_before_keys as old "
+            "inner join raw.wave_keys as waves on old.wave_id = waves.wave_id "
+            "inner join raw.respondent_records as records on waves.wave_key = records.wave_key "
+            "and old.respondent_id = records.respondent_id "
+            "inner join raw.question_keys as questions "
+            "on old.question_code = questions.question_code "
+            "order by 1, 2"
+        )
+        con.execute("drop table raw.responses_before_keys")
+        con.execute("drop table raw.respondents_before_keys")
+        con.execute(VIEWS_DDL)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 @dataclass
@@ -186,23 +293,67 @@ def latest_sha256(con: duckdb.DuckDBPyConnection, wave_id: str) -> str | None:
     return row[0] if row else None
 
 
-def _unpivot(relation: str, question_codes: Sequence[str]) -> str:
-    """Long answers (respondent_id, question_code, response_code) of a wide relation.
+def _keyed_answers(relation: str, question_codes: Sequence[str], first_key: int) -> str:
+    """The answers of a wide relation keyed by integers: (respondent_key, question_key,
+    response_code), one row per answer given, in respondent order.
 
-    UNPIVOT drops empty answers and keeps a respondent's answers together (respondent-major
-    order), which keeps `raw.responses` compact on disk.
+    respondent_key numbers the relation's respondents from `first_key` in the order of
+    their respondent_id (unique within a wave: the gate checks), the numbering
+    `_keyed_respondents` gives the same rows; question_key comes from raw.question_keys.
+    UNPIVOT drops empty answers and keeps a respondent's answers together (the window's
+    respondent order), which keeps `raw.answers` compact on disk without a sort.
     """
     if not question_codes:
         return (
-            "select null::varchar as respondent_id, null::varchar as question_code, "
+            "select null::integer as respondent_key, null::smallint as question_key, "
             "null::integer as response_code where false"
         )
     columns = ", ".join(quote_identifier(code) for code in question_codes)
     return (
-        "select cast(respondent_id as varchar) as respondent_id, question_code, "
-        "cast(response_code as integer) as response_code "
-        f"from (unpivot (select respondent_id, {columns} from {relation}) on {columns} "
-        "into name question_code value response_code)"
+        "select answers.respondent_key, questions.question_key, "
+        "cast(answers.response_code as integer) as response_code "
+        f"from (unpivot (select {_respondent_key(first_key)} as respondent_key, {columns} "
+        f"from {relation}) on {columns} into name question_code value response_code) as answers "
+        "inner join raw.question_keys as questions "
+        "on answers.question_code = questions.question_code"
+    )
+
+
+def _respondent_key(first_key: int) -> str:
+    return f"cast({first_key - 1} + row_number() over (order by respondent_id) as integer)"
+
+
+def _keyed_respondents(relation: str, first_key: int) -> str:
+    """The respondent columns of a wide relation, with the respondent_key of `_keyed_answers`."""
+    return (
+        f"select {_respondent_key(first_key)} as respondent_key, {RESPONDENT_SELECT} "
+        f"from {relation}"
+    )
+
+
+def _wave_key(con: duckdb.DuckDBPyConnection, wave: str) -> int:
+    """The wave's key in raw.wave_keys, given the next free one on its first landing."""
+    row = con.execute("select wave_key from raw.wave_keys where wave_id = ?", [wave]).fetchone()
+    if row:
+        return row[0]
+    con.execute(
+        "insert into raw.wave_keys select coalesce(max(wave_key), 0) + 1, ? from raw.wave_keys",
+        [wave],
+    )
+    return con.execute("select wave_key from raw.wave_keys where wave_id = ?", [wave]).fetchone()[0]
+
+
+def _add_question_keys(con: duckdb.DuckDBPyConnection, question_codes: Sequence[str]) -> None:
+    """Give each question code not landed before the next free question_key."""
+    if not question_codes:
+        return
+    con.execute(
+        "insert into raw.question_keys "
+        "select (select coalesce(max(question_key), 0) from raw.question_keys) "
+        "+ row_number() over (order by code), code "
+        "from (select unnest(?::varchar[]) as code) "
+        "where code not in (select question_code from raw.question_keys)",
+        [list(question_codes)],
     )
 
 
@@ -240,26 +391,30 @@ def replace_wave(
             ).fetchone()[0]
             > 0
         )
-        con.execute("delete from raw.responses where wave_id = ?", [wave])
-        con.execute("delete from raw.respondents where wave_id = ?", [wave])
+        wave_key = _wave_key(con, wave)
+        _add_question_keys(con, question_codes)
+        con.execute("delete from raw.answers where wave_key = ?", [wave_key])
+        con.execute("delete from raw.respondent_records where wave_key = ?", [wave_key])
+        respondents = 0
         for done, relation in enumerate(relations, start=1):
+            first_key = respondents + 1
             con.execute(
-                f"insert into raw.respondents select ? as wave_id, {RESPONDENT_SELECT} "
-                f"from {relation}",
-                [wave],
+                "insert into raw.respondent_records select ? as wave_key, * "
+                f"from ({_keyed_respondents(relation, first_key)})",
+                [wave_key],
             )
             con.execute(
-                "insert into raw.responses select ? as wave_id, respondent_id, question_code, "
-                f"response_code from ({_unpivot(relation, question_codes)})",
-                [wave],
+                "insert into raw.answers select ? as wave_key, * "
+                f"from ({_keyed_answers(relation, question_codes, first_key)})",
+                [wave_key],
             )
+            respondents = con.execute(
+                "select count(*) from raw.respondent_records where wave_key = ?", [wave_key]
+            ).fetchone()[0]
             if progress:
                 progress(done / len(relations))
-        respondents = con.execute(
-            "select count(*) from raw.respondents where wave_id = ?", [wave]
-        ).fetchone()[0]
         answers = con.execute(
-            "select count(*) from raw.responses where wave_id = ?", [wave]
+            "select count(*) from raw.answers where wave_key = ?", [wave_key]
         ).fetchone()[0]
         con.execute(
             "insert into raw.landing_log (wave_id, file_name, file_sha256, file_format, "
