@@ -199,9 +199,27 @@ select * from (values
     (123, 'urban_rural'),
     (125, 'age_band'),
     (126, 'gender'),
-    (87, 'region_x_imd_quintile'),
+    (31, 'nation_x_region'),
+    (47, 'nation_x_supergroup'),
+    (59, 'nation_x_urban_rural'),
+    (55, 'nation_x_imd_quintile'),
     (61, 'nation_x_age_band'),
-    (115, 'urban_rural_x_imd_quintile')
+    (62, 'nation_x_gender'),
+    (79, 'region_x_supergroup'),
+    (91, 'region_x_urban_rural'),
+    (87, 'region_x_imd_quintile'),
+    (93, 'region_x_age_band'),
+    (94, 'region_x_gender'),
+    (107, 'supergroup_x_urban_rural'),
+    (103, 'supergroup_x_imd_quintile'),
+    (109, 'supergroup_x_age_band'),
+    (110, 'supergroup_x_gender'),
+    (115, 'urban_rural_x_imd_quintile'),
+    (121, 'urban_rural_x_age_band'),
+    (122, 'urban_rural_x_gender'),
+    (117, 'imd_quintile_x_age_band'),
+    (118, 'imd_quintile_x_gender'),
+    (124, 'age_band_x_gender')
 ) as b (gid, breakdown);
 
 create or replace temp macro floor_group_label(nation, region, supergroup, imd_quintile, urban_rural, age_band, gender) as
@@ -263,8 +281,14 @@ rolled as (
         s.kind, s.key_a, s.key_b,
         grouping sets (
             (), (c.nation), (c.region), (c.supergroup), (c.imd_quintile), (c.urban_rural),
-            (c.age_band), (c.gender), (c.region, c.imd_quintile), (c.nation, c.age_band),
-            (c.urban_rural, c.imd_quintile)
+            (c.age_band), (c.gender), (c.nation, c.region), (c.nation, c.supergroup),
+            (c.nation, c.urban_rural), (c.nation, c.imd_quintile), (c.nation, c.age_band),
+            (c.nation, c.gender), (c.region, c.supergroup), (c.region, c.urban_rural),
+            (c.region, c.imd_quintile), (c.region, c.age_band), (c.region, c.gender),
+            (c.supergroup, c.urban_rural), (c.supergroup, c.imd_quintile),
+            (c.supergroup, c.age_band), (c.supergroup, c.gender), (c.urban_rural, c.imd_quintile),
+            (c.urban_rural, c.age_band), (c.urban_rural, c.gender), (c.imd_quintile, c.age_band),
+            (c.imd_quintile, c.gender), (c.age_band, c.gender)
         )
 )
 

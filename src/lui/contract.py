@@ -139,10 +139,34 @@ def thresholds() -> Thresholds:
 BREAKDOWNS: tuple[str, ...] = tuple(dbt_vars()["breakdowns"])
 """The breakdowns reported beside the UK total ('all'), in the report's order."""
 
-CROSS_BREAKDOWNS: tuple[tuple[str, str], ...] = tuple(
-    (first, second) for first, second in dbt_vars().get("cross_breakdowns") or ()
+
+def cross_breakdown_pairs(
+    setting: str | list[list[str]] | None, order: list[str] | None
+) -> tuple[tuple[str, str], ...]:
+    """The cross-breakdowns var cross_breakdowns asks for, as dbt's cross_breakdown_pairs
+    macro derives them: `all` is every pair of the breakdowns, each in the order of var
+    cross_breakdown_order, listed by first then second part; a list is its pairs."""
+    if setting == "all":
+        if sorted(order or ()) != sorted(BREAKDOWNS):
+            raise ValueError(
+                f"var cross_breakdown_order {order} must list every breakdown of var "
+                f"breakdowns {list(BREAKDOWNS)} once (dbt_project.yml)"
+            )
+        assert order is not None
+        return tuple((first, second) for i, first in enumerate(order) for second in order[i + 1 :])
+    if isinstance(setting, str):
+        raise ValueError(
+            f"var cross_breakdowns is '{setting}': set it to all or to a list of pairs of "
+            "var breakdowns (dbt_project.yml)"
+        )
+    return tuple((first, second) for first, second in setting or ())
+
+
+CROSS_BREAKDOWNS: tuple[tuple[str, str], ...] = cross_breakdown_pairs(
+    dbt_vars().get("cross_breakdowns"), dbt_vars().get("cross_breakdown_order")
 )
-"""Pairs of breakdowns reported as one (var cross_breakdowns), e.g. region x imd_quintile."""
+"""Pairs of breakdowns reported as one (var cross_breakdowns), e.g. region x imd_quintile:
+every pair of the seven (21)."""
 CROSS_SEPARATOR = " | "
 """Between the two groups of a cross-breakdown's group_label: 'North East | 1'."""
 
@@ -153,5 +177,20 @@ def cross_breakdown_name(pair: tuple[str, str]) -> str:
 
 
 CROSS_BREAKDOWN_NAMES: tuple[str, ...] = tuple(map(cross_breakdown_name, CROSS_BREAKDOWNS))
+
+
+def cross_breakdown_of(rows: str, columns: str) -> tuple[str, bool]:
+    """The published cross-breakdown of two breakdowns picked as a cross-tab's rows and
+    columns, and whether its group_label ('North East | 16-24') lists the columns' group
+    first (the pair is published in one order only): ('region_x_age_band', True) for rows
+    age_band and columns region."""
+    for pair in CROSS_BREAKDOWNS:
+        if pair in ((rows, columns), (columns, rows)):
+            return cross_breakdown_name(pair), pair[0] != rows
+    raise ValueError(
+        f"{rows} x {columns} is not a published cross-breakdown (var cross_breakdowns)"
+    )
+
+
 REPORTED_BREAKDOWNS: tuple[str, ...] = ("all", *BREAKDOWNS, *CROSS_BREAKDOWN_NAMES)
 """Every value of a mart's breakdown column, in the order the app offers them."""

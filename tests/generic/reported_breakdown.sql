@@ -1,5 +1,5 @@
 {#- Rows whose breakdown is neither 'all' nor one of var('breakdowns') nor a cross-breakdown
-    of var('cross_breakdowns') (dbt_project.yml, the one home of the breakdowns;
+    of cross_breakdown_pairs() (var cross_breakdowns in dbt_project.yml, the one home of the breakdowns;
     lui.contract reads it). Nulls pass: pair with not_null. -#}
 {% test reported_breakdown(model, column_name) %}
 
@@ -10,7 +10,7 @@ where
     and {{ column_name }} not in (
         'all'
         {%- for breakdown in var('breakdowns') %}, '{{ breakdown }}'{% endfor %}
-        {%- for pair in var('cross_breakdowns') %}, '{{ cross_breakdown_name(pair) }}'{% endfor %}
+        {%- for pair in cross_breakdown_pairs() %}, '{{ cross_breakdown_name(pair) }}'{% endfor %}
     )
 
 {% endtest %}

@@ -13,6 +13,7 @@ import re
 
 import duckdb
 import pyarrow as pa
+import pytest
 import yaml
 from dbt.clients.yaml_helper import load_yaml_text
 
@@ -128,18 +129,37 @@ def test_the_breakdowns_are_the_dbt_var_and_columns_of_the_enriched_respondents(
     assert set(contract.BREAKDOWNS) <= {c["name"] for c in enriched["columns"]}
 
 
-def test_the_cross_breakdowns_are_pairs_of_breakdowns_named_as_dbt_names_them():
-    pairs = _yaml("dbt_project.yml")["vars"]["cross_breakdowns"]
-    assert [list(pair) for pair in contract.CROSS_BREAKDOWNS] == pairs
+def test_the_cross_breakdowns_are_every_pair_of_breakdowns_named_as_dbt_names_them():
+    values = _yaml("dbt_project.yml")["vars"]
+    assert values["cross_breakdowns"] == "all"
+    assert sorted(values["cross_breakdown_order"]) == sorted(contract.BREAKDOWNS)
+    pairs = contract.CROSS_BREAKDOWNS
+    assert len(pairs) == 21 == len({frozenset(pair) for pair in pairs})
     assert all(len(pair) == 2 and set(pair) <= set(contract.BREAKDOWNS) for pair in pairs)
-    assert contract.CROSS_BREAKDOWN_NAMES == (
-        "region_x_imd_quintile",
-        "nation_x_age_band",
-        "urban_rural_x_imd_quintile",
+    # the three crossings published before every pair was keep their names
+    assert {"region_x_imd_quintile", "nation_x_age_band", "urban_rural_x_imd_quintile"} <= set(
+        contract.CROSS_BREAKDOWN_NAMES
     )
+    assert contract.CROSS_BREAKDOWN_NAMES[:2] == ("nation_x_region", "nation_x_supergroup")
     macro = (PROJECT_ROOT / "macros" / "breakdown_rollup.sql").read_text()
     assert "{{ pair[0] }}_x_{{ pair[1] }}" in macro and "' | '" in macro
     assert contract.CROSS_SEPARATOR == " | "
+
+
+def test_a_cross_tab_finds_its_published_cross_breakdown_either_way_round():
+    assert contract.cross_breakdown_of("region", "age_band") == ("region_x_age_band", False)
+    assert contract.cross_breakdown_of("age_band", "region") == ("region_x_age_band", True)
+    with pytest.raises(ValueError, match="not a published cross-breakdown"):
+        contract.cross_breakdown_of("region", "region")
+
+
+def test_cross_breakdowns_may_be_explicit_pairs_and_refuse_anything_else():
+    assert contract.cross_breakdown_pairs([["region", "gender"]], None) == (("region", "gender"),)
+    assert contract.cross_breakdown_pairs([], None) == ()
+    with pytest.raises(ValueError, match="set it to all or to a list of pairs"):
+        contract.cross_breakdown_pairs("every", None)
+    with pytest.raises(ValueError, match="must list every breakdown"):
+        contract.cross_breakdown_pairs("all", ["nation", "region"])
 
 
 def test_the_app_has_a_label_for_every_breakdown():
