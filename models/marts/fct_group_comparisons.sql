@@ -21,7 +21,6 @@ estimates as (
     where
         measure_type = 'mission'
         and breakdown <> 'all'
-        and {{ wave_scope() }}
 
 ),
 
