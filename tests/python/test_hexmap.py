@@ -59,7 +59,7 @@ def test_the_chart_draws_all_361_authorities_with_their_intervals() -> None:
     assert colour["scale"]["domainMid"] == 0
     low, high = colour["scale"]["domain"]
     assert low == -high and high >= frame["estimate"].abs().max()
-    assert "legend" in colour and colour["title"] == "Index"
+    assert "legend" in colour and colour["title"] == "Index (model estimate)"
     # above/below by a shape with its own legend, not colour alone
     shape = layers[2]["encoding"]["shape"]
     assert shape["scale"]["range"] == ["triangle-up", "triangle-down"]
@@ -112,7 +112,7 @@ def test_the_ranking_lists_every_authority_highest_first_unestimated_last() -> N
 def test_the_demo_map_of_a_mission_has_every_authority(demo_run, tmp_path) -> None:
     """The published mart of the demo's first wave, one mission, as the map draws it."""
     with duckdb.connect(str(demo_run.marts), read_only=True) as con:
-        local = con.execute("select * from fct_local_mission_index").df()
+        local = con.execute("select * from marts.fct_local_mission_index").df()
     frame = hexmap.mission_frame(local, demo_model.BASELINE_WAVE, 1)
     assert len(frame) == 361 and frame["estimate"].notna().all()
     assert set(frame["vs_region"].dropna()) <= {"above", "below"}

@@ -167,7 +167,15 @@ def local_marts(demo_run) -> tuple[pd.DataFrame, pd.DataFrame]:
         index = con.execute(
             "select * from marts.fct_local_mission_index where wave_id = ?", [WAVE]
         ).df()
+        # the direct estimates before suppression (the mart publishes them from 50 up)
+        unsuppressed = con.execute(
+            "select la_code, mission_id, direct_estimate as direct_unsuppressed, direct_se "
+            "as direct_se_unsuppressed from intermediate.int_local_direct_estimates "
+            "where wave_id = ?",
+            [WAVE],
+        ).df()
         fit = con.execute("select * from marts.fct_local_model_fit where wave_id = ?", [WAVE]).df()
+    index = index.merge(unsuppressed, on=["la_code", "mission_id"], how="left")
     return index, fit
 
 
@@ -181,10 +189,18 @@ def test_every_authority_and_mission_has_a_row(local_marts) -> None:
     index, fit = local_marts
     assert len(index) == 361 * 12
     assert set(index.la_code) == set(codebook.local_authorities())
+    assert index.model_estimable.all()
     assert index.model_estimate.notna().all() and (index.model_rmse > 0).all()
-    assert index.loc[index.respondents < 2, "direct_se"].isna().all()
-    assert index.loc[index.respondents >= 2, "direct_se"].notna().all()
-    assert index.loc[index.respondents == 0, "direct_estimate"].isna().all()
+    # published from 50 respondents up (var suppression_threshold), as in every mart
+    assert (index.direct_suppressed == (index.respondents < 50)).all()
+    assert index.loc[index.respondents < 50, ["direct_estimate", "direct_se"]].isna().all().all()
+    published = index[index.respondents >= 50]
+    assert len(published) > 0 and published[["direct_estimate", "direct_se"]].notna().all().all()
+    assert (published.direct_estimate == published.direct_unsuppressed).all()
+    assert index.loc[index.respondents < 2, "direct_se_unsuppressed"].isna().all()
+    assert index.loc[index.respondents >= 2, "direct_se_unsuppressed"].notna().all()
+    assert (fit.fitted).all() and (fit.levels_dropped == "[]").all()
+    assert set(index.vs_region.dropna()) <= {"above", "below"}
     assert len(fit) == 12 and (fit.respondents > 4000).all() and (fit.areas_sampled > 250).all()
     assert (fit.sigma_u > 0).all() and (fit.sigma_e > fit.sigma_u).all()
 
@@ -197,7 +213,7 @@ def test_model_estimates_beat_direct_ones_and_their_intervals_cover_the_truth(
     merged = index.merge(true_index, on=["la_code", "mission_id"], validate="one_to_one")
     model_rmse = np.sqrt(np.mean((merged.model_estimate - merged.true_index) ** 2))
     sampled = merged[merged.respondents >= 2]
-    direct_rmse = np.sqrt(np.mean((sampled.direct_estimate - sampled.true_index) ** 2))
+    direct_rmse = np.sqrt(np.mean((sampled.direct_unsuppressed - sampled.true_index) ** 2))
     assert model_rmse <= 0.5 * direct_rmse, (model_rmse, direct_rmse)
     covered = (merged.ci_low <= merged.true_index) & (merged.true_index <= merged.ci_high)
     assert 0.90 <= covered.mean() <= 0.98, covered.mean()

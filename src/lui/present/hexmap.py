@@ -81,6 +81,14 @@ def _signed(value: float) -> str:
     return f"{value:+.0f}" if round(value) != 0 else "0"
 
 
+def _intervals(frame: pd.DataFrame) -> list[str]:
+    """Each row's 95% interval as text ('-3.2 to 17.0'), or NOT_ESTIMABLE."""
+    return [
+        f"{low:.1f} to {high:.1f}" if pd.notna(low) and pd.notna(high) else NOT_ESTIMABLE
+        for low, high in zip(frame["ci_low"], frame["ci_high"], strict=True)
+    ]
+
+
 def _chart_frame(frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
@@ -93,10 +101,7 @@ def _chart_frame(frame: pd.DataFrame) -> pd.DataFrame:
     data["la_name"] = data["la_name"].fillna(data["hex_name"])
     estimable = data["estimate"].notna()
     data["shown"] = data["estimate"].map(lambda v: _signed(v) if pd.notna(v) else NOT_ESTIMABLE)
-    data["interval"] = [
-        f"{low:.1f} to {high:.1f}" if pd.notna(low) and pd.notna(high) else NOT_ESTIMABLE
-        for low, high in zip(data["ci_low"], data["ci_high"], strict=True)
-    ]
+    data["interval"] = _intervals(data)
     data["vs_region_label"] = (
         data["vs_region"].map(VS_REGION_LABELS).where(estimable, None).fillna("overlaps it")
     )
@@ -112,7 +117,11 @@ def colour_domain(estimates: pd.Series) -> list[float]:
 
 
 def hexmap_chart(
-    frame: pd.DataFrame, *, title: str = "", width: int = 440, legend_title: str = "Index"
+    frame: pd.DataFrame,
+    *,
+    title: str = "",
+    width: int = 440,
+    legend_title: str = "Index (model estimate)",
 ) -> alt.LayerChart:
     """The hex cartogram of one mission's local estimates (`frame`: COLUMNS, one row per
     authority, as `mission_frame` gives). Every hex of the layout is drawn; an authority
@@ -158,7 +167,14 @@ def hexmap_chart(
     )
     marks = (
         base.transform_filter("isValid(datum.vs_region) && isValid(datum.estimate)")
-        .mark_point(filled=True, size=max(8.0, hex_size * 0.18), color="black", opacity=1)
+        .mark_point(
+            filled=True,
+            size=max(8.0, hex_size * 0.18),
+            color="black",
+            opacity=1,
+            stroke="white",
+            strokeWidth=0.8,
+        )
         .encode(
             shape=alt.Shape(
                 "vs_region_label:N",
@@ -220,10 +236,7 @@ def ranking_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Authority": data["la_name"],
             "Region": data["region"],
             "Estimate": data["estimate"].round(1),
-            "95% interval": [
-                f"{low:.1f} to {high:.1f}" if pd.notna(low) else NOT_ESTIMABLE
-                for low, high in zip(data["ci_low"], data["ci_high"], strict=True)
-            ],
+            "95% interval": _intervals(data),
             "Against its region": marks.where(data["estimate"].notna(), NOT_ESTIMABLE).fillna(
                 "overlaps"
             ),
