@@ -1,8 +1,11 @@
 {{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- Every local authority's index on each mission, per wave: the small-area model's
--- estimate (EBLUP, int_local_eblup) with its root MSE and 95% interval, beside the direct
--- survey estimate and its base. All 361 authorities, sampled or not.
+-- estimate (EBLUP, int_local_eblup) with its root MSE and 95% interval, whether that
+-- interval lies wholly above or below the region's published one (fct_mission_index),
+-- beside the direct survey estimate and its base, suppressed under
+-- var('suppression_threshold') respondents as every mart does. All 361 authorities,
+-- sampled or not; the model's columns are null where it is not estimable.
 with
 
 eblup as (
@@ -14,6 +17,21 @@ eblup as (
 direct as (
 
     select * from {{ ref('int_local_direct_estimates') }}
+
+),
+
+regions as (
+
+    select
+        wave_id,
+        mission_id,
+        group_label as region,
+        ci_low as region_ci_low,
+        ci_high as region_ci_high
+    from {{ ref('fct_mission_index') }}
+    where
+        breakdown = 'region'
+        and {{ wave_scope() }}
 
 ),
 
@@ -37,7 +55,7 @@ missions as (
 
 ),
 
-final as (
+joined as (
 
     select
         eblup.wave_id,
@@ -48,8 +66,9 @@ final as (
         cast(eblup.mission_id as integer) as mission_id,
         missions.mission_name,
         cast(coalesce(direct.respondents, 0) as bigint) as respondents,
-        direct.direct_estimate,
-        direct.direct_se,
+        direct.direct_estimate as direct_estimate_unsuppressed,
+        direct.direct_se as direct_se_unsuppressed,
+        eblup.model_estimable,
         eblup.model_estimate,
         eblup.model_rmse,
         {{ confidence_interval('eblup.model_estimate', 'eblup.model_rmse') }}
@@ -65,6 +84,33 @@ final as (
             and eblup.mission_id = direct.mission_id
             and eblup.la_code = direct.la_code
 
+),
+
+final as (
+
+    select
+        joined.*,
+        {{ is_suppressed('joined.respondents') }} as direct_suppressed,
+        case
+            when not {{ is_suppressed('joined.respondents') }}
+                then joined.direct_estimate_unsuppressed
+        end as direct_estimate,
+        case
+            when not {{ is_suppressed('joined.respondents') }}
+                then joined.direct_se_unsuppressed
+        end as direct_se,
+        case
+            when joined.ci_low > regions.region_ci_high then 'above'
+            when joined.ci_high < regions.region_ci_low then 'below'
+        end as vs_region
+
+    from joined
+    left join regions
+        on
+            joined.wave_id = regions.wave_id
+            and joined.mission_id = regions.mission_id
+            and joined.region = regions.region
+
 )
 
 select
@@ -76,10 +122,13 @@ select
     mission_id,
     mission_name,
     respondents,
+    direct_suppressed,
     direct_estimate,
     direct_se,
+    model_estimable,
     model_estimate,
     model_rmse,
     ci_low,
-    ci_high
+    ci_high,
+    vs_region
 from final

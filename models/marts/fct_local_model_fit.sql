@@ -1,7 +1,8 @@
 {{ config(materialized='incremental', unique_key='wave_id') }}
 
 -- The small-area model's fit per wave x mission: its variance components, fixed effects
--- and the sample it was fitted on (the rows of int_local_eblup repeat them per authority).
+-- and the sample it was fitted on (the rows of int_local_eblup repeat them per authority),
+-- the levels dropped or merged for want of respondents, and why a fit was refused.
 with
 
 eblup as (
@@ -28,7 +29,11 @@ fits as (
         areas_sampled,
         sigma_u,
         sigma_e,
-        fixed_effects
+        fixed_effects,
+        levels_dropped,
+        levels_merged,
+        not_estimable_reason,
+        estimand
     from eblup
 
 ),
@@ -41,9 +46,14 @@ final as (
         fits.sigma_u,
         fits.sigma_e,
         fits.fixed_effects,
+        fits.levels_dropped,
+        fits.levels_merged,
+        fits.not_estimable_reason,
+        fits.estimand,
         cast(fits.mission_id as integer) as mission_id,
         cast(fits.fit_respondents as bigint) as respondents,
         cast(fits.areas_sampled as integer) as areas_sampled,
+        fits.not_estimable_reason is null as fitted,
         fits.sigma_u * fits.sigma_u / (fits.sigma_u * fits.sigma_u + fits.sigma_e * fits.sigma_e)
             as intraclass_correlation
 
@@ -62,5 +72,10 @@ select
     sigma_u,
     sigma_e,
     intraclass_correlation,
-    fixed_effects
+    fixed_effects,
+    fitted,
+    levels_dropped,
+    levels_merged,
+    not_estimable_reason,
+    estimand
 from final

@@ -13,14 +13,21 @@ The fit runs on a small table of sufficient statistics computed in SQL
 (`int_local_model_cells`: per cell its respondents, sum and sum of squares of the scores).
 The REML likelihood of this model depends on the data only through each cell's count and
 sum and the total sum of squares, so it is evaluated exactly from them: profiled over beta
-and sigma_e^2 (closed form given the variance ratio), it leaves a one-dimensional search.
-statsmodels' `MixedLM` on the unit-level data is the reference it is tested against
-(tests/python/test_local_model.py); fitted directly it was both slow (10-80 s a fit at
-4,162 respondents) and unreliable here (its gradient optimisers stopped at different
-points), so it is not the engine.
+and sigma_e^2 (closed form given the variance ratio sigma_u^2 / sigma_e^2), it leaves one
+equation, the REML score in the ratio, also closed form in the same statistics, whose root
+is solved by a bracketing root finder (scipy's brentq) to machine precision (`reml_ratio`).
+R's lme4 at the same root is the reference (tests/r/local_model_lme4.R); statsmodels'
+`MixedLM` on the unit-level data is checked too.
 
-Each authority's estimate is the EBLUP of its population mean, with the fixed part
-poststratified over its population by quintile x urban/rural (the frame seed):
+Only the levels the wave x mission's respondents support are fitted (`Levels`): an empty
+region is dropped (its authorities not estimable), an empty quintile merged into its
+neighbour, urban/rural with one level empty merged; a design still short of full rank, or
+too small a sample, is refused (`NotEstimable`): every authority of that wave x mission is
+then marked not estimable and the reason published, and the rest of the wave builds.
+
+Each authority's estimate (the default estimand, `model_mean`) is the EBLUP of its
+population mean under the model, with the fixed part poststratified over its population
+by quintile x urban/rural (the frame seed):
 
     mu_d = Xbar_d' beta + gamma_d (ybar_d - xbar_d' beta),   gamma_d = su2 / (su2 + se2 / n_d)
 
@@ -35,22 +42,129 @@ Datta and Lahiri 2000; Rao and Molina 2015, section 7.2):
 with V(beta) = (X' V^-1 X)^-1 and the variance components' asymptotic covariance the
 inverse of their information matrix; for an authority without respondents
 mse_d = su2 + Xbar_d' V(beta) Xbar_d.
+
+The other estimand, `finite_population_mean` (var local_estimand), is the mean of the
+authority's N_d residents as `sae::eblupBHF` estimates it: the sampled share f_d = n_d / N_d
+is known, the rest predicted,
+
+    mu_d = f_d ybar_d + (1 - f_d) (Xbar_rd' beta + u_d),
+    mse_d = (1 - f_d)^2 (g1 + g2 + 2 g3 + se2 / (N_d - n_d)),
+
+with Xbar_rd the unsampled residents' mean covariates (in g2 in place of Xbar_d).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+SCORE_RANGE = (-200.0, 200.0)
+QUINTILES = (1, 2, 3, 4, 5)
+# the estimands of var local_estimand (docs/local_estimates.md)
+MODEL_MEAN = "model_mean"
+FINITE_POPULATION_MEAN = "finite_population_mean"
+ESTIMANDS = (MODEL_MEAN, FINITE_POPULATION_MEAN)
+
+
+class NotEstimable(ValueError):
+    """The wave x mission's sample cannot support the model (the reason is the message)."""
+
+
+@dataclass(frozen=True)
+class Levels:
+    """The fixed-effect levels one wave x mission's respondents can support.
+
+    A region with no respondents is dropped: its authorities are not estimable (no data
+    says anything about that region's effect, and giving them the reference region's would
+    be a guess presented as an estimate). A deprivation quintile with no respondents is
+    merged into the nearest quintile that has some (the lower on a tie); urban/rural with
+    one of its two levels empty is merged into the other (no urban/rural term). The
+    reference levels are the first region alphabetically with respondents, the lowest
+    fitted quintile and Urban (or the one urban/rural level present).
+    """
+
+    regions: tuple[str, ...]  # the fitted regions, the reference first
+    dropped_regions: tuple[str, ...]
+    quintile_map: dict[int, int] = field(default_factory=dict)  # every quintile -> fitted as
+    urban_rural: tuple[str, ...] = ("Urban", "Rural")  # the fitted levels, the reference first
+
+    @classmethod
+    def of(cls, cells: pd.DataFrame, regions: list[str]) -> Levels:
+        """The levels of `regions` (every region of the frame) that `cells` can support."""
+        sampled = cells[cells["respondents"] > 0]
+        present = set(sampled["region"])
+        fitted = tuple(r for r in sorted(regions) if r in present)
+        quintiles = sorted({int(q) for q in sampled["imd_quintile"]})
+        if not fitted or not quintiles:
+            raise NotEstimable("no respondents with a score")
+        quintile_map = {q: min(quintiles, key=lambda f, q=q: (abs(f - q), f)) for q in QUINTILES}
+        seen = set(sampled["urban_rural"])
+        urban_rural = tuple(level for level in ("Urban", "Rural") if level in seen)
+        return cls(
+            regions=fitted,
+            dropped_regions=tuple(r for r in sorted(regions) if r not in present),
+            quintile_map=quintile_map,
+            urban_rural=urban_rural,
+        )
+
+    @property
+    def terms(self) -> list[str]:
+        """Intercept, a dummy per fitted region but the reference, per fitted quintile but
+        the lowest, and Rural when both urban and rural respondents were sampled."""
+        return [
+            "intercept",
+            *(f"region[{r}]" for r in self.regions[1:]),
+            *(f"imd_quintile[{q}]" for q in sorted(set(self.quintile_map.values()))[1:]),
+            *(["urban_rural[Rural]"] if len(self.urban_rural) == 2 else []),
+        ]
+
+    def design(self, rows: pd.DataFrame) -> np.ndarray:
+        """The covariates of each row (region, imd_quintile, urban_rural) as term columns;
+        rows of a dropped region get the reference region's columns (see `estimable`)."""
+        terms = self.terms
+        out = np.zeros((len(rows), len(terms)))
+        region = rows["region"].to_numpy()
+        imd = rows["imd_quintile"].astype(int).map(self.quintile_map).to_numpy()
+        rural = (rows["urban_rural"] == "Rural").to_numpy()
+        for j, term in enumerate(terms):
+            if term == "intercept":
+                out[:, j] = 1.0
+            elif term.startswith("region["):
+                out[:, j] = region == term[7:-1]
+            elif term.startswith("imd_quintile["):
+                out[:, j] = imd == int(term[13:-1])
+            elif term == "urban_rural[Rural]":
+                out[:, j] = rural
+        return out
+
+    def estimable(self, rows: pd.DataFrame) -> np.ndarray:
+        """Whether each row's region was fitted."""
+        return rows["region"].isin(self.regions).to_numpy()
+
+    def dropped(self) -> list[str]:
+        return [f"region[{r}]" for r in self.dropped_regions]
+
+    def merged(self) -> list[str]:
+        """'level -> level it was fitted as', for every merged level."""
+        out = [
+            f"imd_quintile[{q}] -> imd_quintile[{f}]"
+            for q, f in self.quintile_map.items()
+            if q != f
+        ]
+        if len(self.urban_rural) == 1:
+            other = "Rural" if self.urban_rural[0] == "Urban" else "Urban"
+            out.append(f"urban_rural[{other}] -> urban_rural[{self.urban_rural[0]}]")
+        return out
 
 
 @dataclass(frozen=True)
 class Fit:
     """One REML fit: fixed effects with their covariance and the variance components."""
 
-    terms: tuple[str, ...]
+    levels: Levels
     beta: np.ndarray
     beta_cov: np.ndarray
     sigma2_u: float
@@ -59,53 +173,24 @@ class Fit:
     respondents: int
     areas: int
 
+    @property
+    def terms(self) -> list[str]:
+        return self.levels.terms
+
     def fixed_effects_json(self) -> str:
         return json.dumps(
             {t: round(float(b), 10) for t, b in zip(self.terms, self.beta, strict=True)}
         )
 
 
-def term_names(regions: list[str]) -> list[str]:
-    """Intercept, a dummy per region but the first, quintiles 2-5 and rural."""
-    reference, *others = sorted(regions)
-    del reference
-    return [
-        "intercept",
-        *(f"region[{r}]" for r in others),
-        *(f"imd_quintile[{q}]" for q in range(2, 6)),
-        "urban_rural[Rural]",
-    ]
-
-
-def design(rows: pd.DataFrame, terms: list[str]) -> np.ndarray:
-    """The covariates of each row (region, imd_quintile, urban_rural) as term columns."""
-    out = np.zeros((len(rows), len(terms)))
-    region = rows["region"].to_numpy()
-    imd = rows["imd_quintile"].astype(int).to_numpy()
-    rural = (rows["urban_rural"] == "Rural").to_numpy()
-    for j, term in enumerate(terms):
-        if term == "intercept":
-            out[:, j] = 1.0
-        elif term.startswith("region["):
-            out[:, j] = region == term[7:-1]
-        elif term.startswith("imd_quintile["):
-            out[:, j] = imd == int(term[13:-1])
-        elif term == "urban_rural[Rural]":
-            out[:, j] = rural
-    return out
-
-
 @dataclass(frozen=True)
 class Moments:
     """The sufficient statistics of one wave x mission: what the REML likelihood sees."""
 
-    x_cells: np.ndarray  # cell covariates
-    n_cells: np.ndarray  # respondents per cell
-    sum_y_cells: np.ndarray
-    area: np.ndarray  # area number of each cell
     n_areas: np.ndarray  # respondents per area
     sum_x_areas: np.ndarray  # sum over the area's respondents of x
     sum_y_areas: np.ndarray
+    respondents: float
     sum_y2: float  # total sum of squares of the scores
     xtx: np.ndarray  # X'X over the respondents
     xty: np.ndarray  # X'y over the respondents
@@ -119,17 +204,18 @@ class Moments:
         sum_x = np.zeros((len(n_areas), x_cells.shape[1]))
         np.add.at(sum_x, area, x_cells * n_c[:, None])
         return cls(
-            x_cells=x_cells,
-            n_cells=n_c,
-            sum_y_cells=sum_y,
-            area=area,
             n_areas=n_areas,
             sum_x_areas=sum_x,
             sum_y_areas=np.bincount(area, weights=sum_y),
+            respondents=float(n_c.sum()),
             sum_y2=float(cells["sum_score_sq"].sum()),
             xtx=np.einsum("ck,c,cl->kl", x_cells, n_c, x_cells),
             xty=np.einsum("ck,c->k", x_cells, sum_y),
         )
+
+    @property
+    def dof(self) -> float:
+        return self.respondents - self.xtx.shape[0]
 
     def gls(self, ratio: float) -> tuple[np.ndarray, np.ndarray, float]:
         """(beta, X'H^-1 X, y'H^-1 y - beta'X'H^-1 y) for H = I + ratio J per area."""
@@ -141,52 +227,98 @@ class Moments:
         return beta, xhx, yhy - float(beta @ xhy)
 
     def reml_deviance(self, ratio: float) -> float:
-        """-2 x the REML log-likelihood profiled over beta and sigma_e^2 (no constant)."""
+        """-2 x the REML log-likelihood profiled over beta and sigma_e^2 (no constant):
+        D = (n - p) log(Q / (n - p)) + sum_d log(1 + ratio n_d) + log det X'H^-1 X."""
         _, xhx, quadratic = self.gls(ratio)
-        dof = self.n_cells.sum() - self.x_cells.shape[1]
         return float(
-            dof * np.log(quadratic / dof)
+            self.dof * np.log(quadratic / self.dof)
             + np.sum(np.log1p(ratio * self.n_areas))
             + np.linalg.slogdet(xhx)[1]
         )
 
+    def reml_score(self, ratio: float) -> float:
+        """dD/d ratio, in closed form from the same statistics (H^-1 = I - s_d J per area):
 
-def fit(cells: pd.DataFrame, terms: list[str]) -> Fit:
+        (n - p) Q'/Q + sum_d n_d / (1 + ratio n_d) - sum_d w_d' (X'H^-1 X)^-1 w_d,
+        Q' = -sum_d a_d^2,  a_d = (sum_d y - sum_d x' beta) / (1 + ratio n_d),
+        w_d = sum_d x / (1 + ratio n_d).
+        """
+        beta, xhx, quadratic = self.gls(ratio)
+        scale = 1 / (1 + ratio * self.n_areas)
+        a = (self.sum_y_areas - self.sum_x_areas @ beta) * scale
+        w = self.sum_x_areas * scale[:, None]
+        trace = float(np.sum(w * np.linalg.solve(xhx, w.T).T))
+        return float(-self.dof * np.sum(a**2) / quadratic + np.sum(self.n_areas * scale) - trace)
+
+
+# where the REML ratio sigma_u^2 / sigma_e^2 is looked for: exp(-20) to exp(20)
+LOG_RATIO_GRID = np.linspace(-20.0, 20.0, 81)
+
+
+def reml_ratio(moments: Moments) -> float:
+    """The REML estimate of sigma_u^2 / sigma_e^2: a root of the REML score equation.
+
+    The score is evaluated on a grid of log ratios; every sign change from - to + (a local
+    minimum of the deviance) is solved by Brent's bracketing method (scipy's brentq) to
+    machine precision, and the root of least deviance is kept, or the boundary 0 when the
+    deviance is least there (score >= 0 at the grid's start: no between-area variance).
+    """
+    from scipy.optimize import brentq
+
+    def score(log_ratio: float) -> float:
+        return moments.reml_score(float(np.exp(log_ratio)))
+
+    scores = np.array([score(x) for x in LOG_RATIO_GRID])
+    candidates = [0.0]
+    for lo, hi, s_lo, s_hi in zip(
+        LOG_RATIO_GRID[:-1], LOG_RATIO_GRID[1:], scores[:-1], scores[1:], strict=True
+    ):
+        if s_lo < 0 <= s_hi:
+            root = brentq(score, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200)
+            candidates.append(float(np.exp(root)))
+    if scores[-1] < 0:
+        raise NotEstimable("the REML deviance still falls at sigma_u^2 / sigma_e^2 = e^20")
+    deviances = [moments.reml_deviance(r) for r in candidates]
+    return candidates[int(np.argmin(deviances))]
+
+
+def fit(cells: pd.DataFrame, regions: list[str]) -> Fit:
     """REML fit of the nested-error model from the cells of one wave and mission.
 
-    The likelihood is profiled over beta and sigma_e^2 (both closed-form given the ratio
-    sigma_u^2 / sigma_e^2), leaving a one-dimensional bounded search (scipy's Brent) over
-    the log ratio, with the boundary sigma_u^2 = 0 compared too.
+    The levels the sample supports are fitted (Levels); a design of less than full column
+    rank, or without residual degrees of freedom, raises NotEstimable. The likelihood is
+    profiled over beta and sigma_e^2 (closed form given the ratio sigma_u^2 / sigma_e^2);
+    the ratio is the root of the REML score equation (reml_ratio).
     """
-    from scipy.optimize import minimize_scalar
-
     cells = cells[cells["respondents"] > 0].reset_index(drop=True)
-    x_cells = design(cells, terms)
-    used = [j for j in range(len(terms)) if x_cells[:, j].any()]
-    if len(used) < len(terms):  # a level nobody in the wave has: its effect is not estimable
-        terms = [terms[j] for j in used]
-        x_cells = x_cells[:, used]
+    levels = Levels.of(cells, regions)
+    x_cells = levels.design(cells)
+    n_c = cells["respondents"].to_numpy(dtype=float)
+    rank = np.linalg.matrix_rank(x_cells * np.sqrt(n_c)[:, None])
+    if rank < x_cells.shape[1]:
+        raise NotEstimable(
+            f"the fixed effects are collinear in this sample (rank {rank} of {x_cells.shape[1]})"
+        )
     moments = Moments.of(cells, x_cells)
-    search = minimize_scalar(
-        lambda log_ratio: moments.reml_deviance(float(np.exp(log_ratio))),
-        bounds=(-16.0, 10.0),
-        method="bounded",
-        options={"xatol": 1e-10},
-    )
-    ratio = float(np.exp(search.x))
-    if moments.reml_deviance(0.0) <= search.fun:
-        ratio = 0.0
+    if moments.dof < 1 or len(moments.n_areas) < 2:
+        raise NotEstimable(
+            f"{int(moments.respondents)} respondents in {len(moments.n_areas)} authorities "
+            f"cannot fit {x_cells.shape[1]} fixed effects and two variance components"
+        )
+    ratio = reml_ratio(moments)
     beta, xhx, quadratic = moments.gls(ratio)
-    sigma2_e = quadratic / (moments.n_cells.sum() - len(terms))
+    sigma2_e = quadratic / moments.dof
     sigma2_u = ratio * sigma2_e
+    if not sigma2_e > 0:
+        raise NotEstimable("no residual variance: every respondent's score is fitted exactly")
     return Fit(
-        terms=tuple(terms),
+        levels=levels,
         beta=beta,
         beta_cov=sigma2_e * np.linalg.inv(xhx),
         sigma2_u=sigma2_u,
         sigma2_e=sigma2_e,
         components_cov=components_covariance(moments.n_areas, sigma2_u, sigma2_e),
-        respondents=int(moments.n_cells.sum()),
+        respondents=int(moments.respondents),
         areas=len(moments.n_areas),
     )
 
@@ -201,31 +333,41 @@ def components_covariance(n_d: np.ndarray, sigma2_u: float, sigma2_e: float) -> 
     return np.linalg.inv(np.array([[i_uu, i_ue], [i_ue, i_ee]]))
 
 
-def eblup(cells: pd.DataFrame, frame: pd.DataFrame, model: Fit) -> pd.DataFrame:
+def eblup(
+    cells: pd.DataFrame, frame: pd.DataFrame, model: Fit, estimand: str = MODEL_MEAN
+) -> pd.DataFrame:
     """Per authority of `frame`: respondents, synthetic and model estimate, MSE, root MSE.
 
     `cells`: the wave x mission's cells (la_code, region, imd_quintile, urban_rural,
     respondents, sum_score); `frame`: population per la_code x region x imd_quintile x
-    urban_rural.
+    urban_rural. `estimand`: MODEL_MEAN, the mean of the authority's population under the
+    model (Xbar_d' beta + u_d), or FINITE_POPULATION_MEAN, the mean of its N_d residents'
+    scores, as sae::eblupBHF: f_d ybar_d + (1 - f_d) (Xbar_rd' beta + u_d), with f_d =
+    n_d / N_d and Xbar_rd the mean covariates of its unsampled residents. An authority of a
+    dropped region, or whose estimate falls outside -200..200, is not estimable: null
+    estimate and MSE, model_estimable false.
     """
-    terms = list(model.terms)
-    frame = frame.assign(xrow=range(len(frame)))
+    if estimand not in ESTIMANDS:
+        raise ValueError(f"local_estimand is {estimand!r}: use one of {', '.join(ESTIMANDS)}")
+    levels = model.levels
     pop = frame["population"].to_numpy(dtype=float)
-    x_frame = design(frame, terms) * pop[:, None]
+    x_frame = levels.design(frame) * pop[:, None]
     las = sorted(frame["la_code"].unique())
     index = {code: i for i, code in enumerate(las)}
     pos = frame["la_code"].map(index).to_numpy()
-    xbar_pop = np.zeros((len(las), len(terms)))
+    population = np.bincount(pos, weights=pop, minlength=len(las))
+    xbar_pop = np.zeros((len(las), len(model.terms)))
     np.add.at(xbar_pop, pos, x_frame)
-    xbar_pop /= np.bincount(pos, weights=pop)[:, None]
+    xbar_pop /= population[:, None]
+    estimable = np.bincount(pos, weights=levels.estimable(frame), minlength=len(las)) > 0
 
     sampled = cells[cells["respondents"] > 0]
     spos = sampled["la_code"].map(index).to_numpy()
     n_c = sampled["respondents"].to_numpy(dtype=float)
     n_d = np.bincount(spos, weights=n_c, minlength=len(las))
     sum_y = np.bincount(spos, weights=sampled["sum_score"].to_numpy(float), minlength=len(las))
-    sum_x = np.zeros((len(las), len(terms)))
-    np.add.at(sum_x, spos, design(sampled, terms) * n_c[:, None])
+    sum_x = np.zeros((len(las), len(model.terms)))
+    np.add.at(sum_x, spos, levels.design(sampled) * n_c[:, None])
     has = n_d > 0
     safe_n = np.where(has, n_d, 1.0)
     ybar = np.where(has, sum_y / safe_n, np.nan)
@@ -235,9 +377,26 @@ def eblup(cells: pd.DataFrame, frame: pd.DataFrame, model: Fit) -> pd.DataFrame:
     gamma = np.where(has, su2 / (su2 + se2 / safe_n), 0.0)
     synthetic = xbar_pop @ model.beta
     random_effect = np.where(has, gamma * (ybar - xbar_s @ model.beta), 0.0)
-    estimate = synthetic + random_effect
+    if estimand == FINITE_POPULATION_MEAN:
+        sampled_share = np.minimum(n_d / population, 1.0)
+        unsampled = np.maximum(population - n_d, 0.0)
+        xbar_target = np.where(
+            (unsampled > 0)[:, None],
+            (population[:, None] * xbar_pop - n_d[:, None] * xbar_s)
+            / np.where(unsampled > 0, unsampled, 1.0)[:, None],
+            xbar_pop,
+        )
+    else:
+        sampled_share = np.zeros(len(las))
+        xbar_target = xbar_pop
+    keep = 1 - sampled_share
+    estimate = np.where(
+        has,
+        sampled_share * np.nan_to_num(ybar) + keep * (xbar_target @ model.beta + random_effect),
+        synthetic,
+    )
 
-    a = xbar_pop - gamma[:, None] * xbar_s
+    a = xbar_target - gamma[:, None] * xbar_s
     g2 = np.einsum("dk,kl,dl->d", a, model.beta_cov, a)
     v_uu, v_ue, v_ee = (
         model.components_cov[0, 0],
@@ -252,29 +411,63 @@ def eblup(cells: pd.DataFrame, frame: pd.DataFrame, model: Fit) -> pd.DataFrame:
         0.0,
     )
     mse = g1 + g2 + 2 * g3
-    rmse = np.sqrt(mse)
+    if estimand == FINITE_POPULATION_MEAN:
+        # the unsampled residents' own errors: their mean has variance se2 / (N_d - n_d)
+        residual = np.where(unsampled > 0, se2 / np.where(unsampled > 0, unsampled, 1.0), 0.0)
+        mse = keep**2 * (mse + residual)
+    low, high = SCORE_RANGE
+    estimable &= (estimate >= low) & (estimate <= high)
     return pd.DataFrame(
         {
             "la_code": las,
             "respondents": n_d.astype(np.int64),
             "sample_mean": ybar,
-            "synthetic_estimate": synthetic,
-            "random_effect": random_effect,
+            "synthetic_estimate": np.where(estimable, synthetic, np.nan),
+            "random_effect": np.where(estimable, random_effect, np.nan),
             "shrinkage": gamma,
-            "model_estimate": estimate,
-            "model_mse": mse,
-            "model_rmse": rmse,
+            "model_estimable": estimable,
+            "model_estimate": np.where(estimable, estimate, np.nan),
+            "model_mse": np.where(estimable, mse, np.nan),
+            "model_rmse": np.where(estimable, np.sqrt(mse), np.nan),
         }
     )
 
 
-def estimate_all(cells: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+def _not_estimable(cells: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every authority of `frame` with the model's columns null (a refused fit)."""
+    sampled = cells[cells["respondents"] > 0]
+    n_d = sampled.groupby("la_code")["respondents"].sum()
+    sums = sampled.groupby("la_code")["sum_score"].sum()
+    las = sorted(frame["la_code"].unique())
+    respondents = n_d.reindex(las, fill_value=0).to_numpy(dtype=np.int64)
+    nan = np.full(len(las), np.nan)
+    return pd.DataFrame(
+        {
+            "la_code": las,
+            "respondents": respondents,
+            "sample_mean": (sums.reindex(las) / n_d.reindex(las)).to_numpy(dtype=float),
+            "synthetic_estimate": nan,
+            "random_effect": nan,
+            "shrinkage": nan,
+            "model_estimable": np.zeros(len(las), dtype=bool),
+            "model_estimate": nan,
+            "model_mse": nan,
+            "model_rmse": nan,
+        }
+    )
+
+
+def estimate_all(
+    cells: pd.DataFrame, frame: pd.DataFrame, estimand: str = MODEL_MEAN
+) -> pd.DataFrame:
     """Fit and EBLUP for every wave x mission of `cells`; every authority of `frame`.
 
     One row per wave x authority x mission, with the fit's sigma_u, sigma_e, fixed effects
-    (JSON), respondents and areas sampled repeated on each row of its wave x mission.
+    (JSON), respondents and areas sampled, the levels dropped and merged and, for a wave x
+    mission the model cannot be fitted on, the reason (its authorities not estimable),
+    repeated on each row of its wave x mission.
     """
-    terms = term_names(sorted(frame["region"].unique()))
+    regions = sorted(frame["region"].unique())
     # a fixed row order: the same sums in the same order, so a wave's fit is identical to
     # the last bit whether it is built alone or with every other wave
     cell_keys = ["la_code", "imd_quintile", "urban_rural"]
@@ -282,20 +475,40 @@ def estimate_all(cells: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.sort_values(cell_keys, kind="stable").reset_index(drop=True)
     parts = []
     for (wave_id, mission_id), group in cells.groupby(["wave_id", "mission_id"], sort=True):
-        model = fit(group, terms)
-        out = eblup(group, frame, model)
+        try:
+            model = fit(group, regions)
+        except NotEstimable as refusal:
+            out = _not_estimable(group, frame)
+            out = out.assign(
+                sigma_u=np.nan,
+                sigma_e=np.nan,
+                fixed_effects=None,
+                fit_respondents=int(group["respondents"].sum()),
+                areas_sampled=int(group.loc[group["respondents"] > 0, "la_code"].nunique()),
+                levels_dropped=None,
+                levels_merged=None,
+                not_estimable_reason=str(refusal),
+            )
+        else:
+            out = eblup(group, frame, model, estimand)
+            out = out.assign(
+                sigma_u=np.sqrt(model.sigma2_u),
+                sigma_e=np.sqrt(model.sigma2_e),
+                fixed_effects=model.fixed_effects_json(),
+                fit_respondents=model.respondents,
+                areas_sampled=model.areas,
+                levels_dropped=json.dumps(model.levels.dropped()),
+                levels_merged=json.dumps(model.levels.merged()),
+                not_estimable_reason=None,
+            )
         out.insert(0, "mission_id", int(mission_id))
         out.insert(0, "wave_id", wave_id)
-        out["sigma_u"] = np.sqrt(model.sigma2_u)
-        out["sigma_e"] = np.sqrt(model.sigma2_e)
-        out["fixed_effects"] = model.fixed_effects_json()
-        out["fit_respondents"] = model.respondents
-        out["areas_sampled"] = model.areas
+        out["estimand"] = estimand
         parts.append(out)
     if not parts:
         # typed, so an empty warehouse builds tables of the contracts' column types
         return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in OUTPUT_DTYPES.items()})
-    return pd.concat(parts, ignore_index=True)[OUTPUT_COLUMNS]
+    return pd.concat(parts, ignore_index=True)[OUTPUT_COLUMNS].astype(OUTPUT_DTYPES)
 
 
 OUTPUT_DTYPES: dict[str, str] = {
@@ -307,6 +520,7 @@ OUTPUT_DTYPES: dict[str, str] = {
     "synthetic_estimate": "float64",
     "random_effect": "float64",
     "shrinkage": "float64",
+    "model_estimable": "bool",
     "model_estimate": "float64",
     "model_mse": "float64",
     "model_rmse": "float64",
@@ -315,5 +529,9 @@ OUTPUT_DTYPES: dict[str, str] = {
     "fixed_effects": "string",
     "fit_respondents": "int64",
     "areas_sampled": "int64",
+    "levels_dropped": "string",
+    "levels_merged": "string",
+    "not_estimable_reason": "string",
+    "estimand": "string",
 }
 OUTPUT_COLUMNS = list(OUTPUT_DTYPES)

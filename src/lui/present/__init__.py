@@ -1,0 +1,1 @@
+"""What the published marts are shown as: charts and tables shared by the app and the report."""

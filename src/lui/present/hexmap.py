@@ -1,0 +1,256 @@
+"""A hex cartogram of every local authority's mission estimate, and its ranking table.
+
+The layout is Open Innovations' hexmap of the 361 UK local authority districts of 2023
+(`data/uk-local-authority-districts-2023.hexjson`, MIT licence, `data/README.md`): one hex
+per authority, placed by hand so that neighbours stay neighbours and every authority,
+however small, is as visible as the largest. Its codes are the reference list's
+(seeds/reference/local_authorities.csv), checked by `check_codes` in the tests.
+
+`hexmap_chart(mission_frame(local_index, wave_id, mission_id))` draws one mission of one
+wave of `marts.fct_local_mission_index`: the model estimate on a diverging colour scale
+centred on zero, the 95% interval on hover, authorities whose interval lies wholly above or
+below their region's marked by a triangle (a shape, not colour alone), and the
+authorities the model could not estimate in grey. `ranking_table` is the same frame as a
+table, sorted. Pure: no Streamlit, no SQL; the chart renders to SVG or PNG with vl-convert
+(`to_svg`, `to_png`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+
+import altair as alt
+import pandas as pd
+
+HEXJSON = "uk-local-authority-districts-2023.hexjson"
+COLUMNS = ("la_code", "la_name", "region", "estimate", "ci_low", "ci_high", "vs_region")
+NOT_ESTIMABLE = "not estimable"
+MISSING_COLOUR = "#d9d9d9"
+TEXT_COLOUR = "#333333"
+ABOVE, BELOW = "above", "below"
+# what the triangles mean, in the legend and the tooltip
+VS_REGION_LABELS = {
+    ABOVE: "interval wholly above its region's",
+    BELOW: "interval wholly below its region's",
+}
+# a pointy-top hexagon in Vega's custom-symbol box (-1..1 on both axes)
+HEX_PATH = "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z"
+SQRT3 = math.sqrt(3)
+
+
+@cache
+def hex_layout() -> pd.DataFrame:
+    """One row per authority of the hexmap: la_code, hex_name, q, r and the hex's centre
+    (x, y) in column units, rows upwards (the file's "odd-r" layout: odd rows shift half a
+    hex to the right)."""
+    text = resources.files("lui.present").joinpath("data", HEXJSON).read_text(encoding="utf-8")
+    document = json.loads(text)
+    if document.get("layout") != "odd-r":
+        raise ValueError(f"{HEXJSON}: expected the odd-r layout, got {document.get('layout')!r}")
+    rows = [
+        {"la_code": code, "hex_name": hexagon["n"], "q": hexagon["q"], "r": hexagon["r"]}
+        for code, hexagon in document["hexes"].items()
+    ]
+    layout = pd.DataFrame(rows)
+    layout["x"] = layout["q"] + 0.5 * (layout["r"] % 2)
+    layout["y"] = layout["r"] * SQRT3 / 2
+    return layout
+
+
+def check_codes(la_codes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(codes of `la_codes` without a hex, hexes whose code is not in `la_codes`), sorted."""
+    wanted = set(la_codes)
+    placed = set(hex_layout()["la_code"])
+    return sorted(wanted - placed), sorted(placed - wanted)
+
+
+def mission_frame(local_index: pd.DataFrame, wave_id: str, mission_id: int) -> pd.DataFrame:
+    """One wave and mission of fct_local_mission_index in the columns the chart takes
+    (COLUMNS; estimate is model_estimate, null where the model is not estimable)."""
+    rows = local_index[
+        (local_index["wave_id"] == wave_id) & (local_index["mission_id"] == mission_id)
+    ]
+    return rows.rename(columns={"model_estimate": "estimate"})[list(COLUMNS)].reset_index(drop=True)
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.0f}" if round(value) != 0 else "0"
+
+
+def _intervals(frame: pd.DataFrame) -> list[str]:
+    """Each row's 95% interval as text ('-3.2 to 17.0'), or NOT_ESTIMABLE."""
+    return [
+        f"{low:.1f} to {high:.1f}" if pd.notna(low) and pd.notna(high) else NOT_ESTIMABLE
+        for low, high in zip(frame["ci_low"], frame["ci_high"], strict=True)
+    ]
+
+
+def _chart_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"the hexmap needs the columns {', '.join(missing)}: see COLUMNS")
+    layout = hex_layout()
+    unplaced, _ = check_codes(frame["la_code"])
+    if unplaced:
+        raise ValueError(f"no hex for {', '.join(unplaced)}: add them to {HEXJSON}")
+    data = layout.merge(frame[list(COLUMNS)], on="la_code", how="left")
+    data["la_name"] = data["la_name"].fillna(data["hex_name"])
+    estimable = data["estimate"].notna()
+    data["shown"] = data["estimate"].map(lambda v: _signed(v) if pd.notna(v) else NOT_ESTIMABLE)
+    data["interval"] = _intervals(data)
+    data["vs_region_label"] = (
+        data["vs_region"].map(VS_REGION_LABELS).where(estimable, None).fillna("overlaps it")
+    )
+    data.loc[~estimable, "vs_region_label"] = NOT_ESTIMABLE
+    return data.drop(columns=["hex_name"])
+
+
+def colour_domain(estimates: pd.Series) -> list[float]:
+    """A symmetric domain about 0, up to the largest absolute estimate rounded up to 10."""
+    largest = estimates.abs().max()
+    edge = 10.0 if pd.isna(largest) else max(10.0, math.ceil(largest / 10) * 10)
+    return [-edge, edge]
+
+
+def hexmap_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str = "",
+    width: int = 440,
+    legend_title: str = "Index (model estimate)",
+) -> alt.LayerChart:
+    """The hex cartogram of one mission's local estimates (`frame`: COLUMNS, one row per
+    authority, as `mission_frame` gives). Every hex of the layout is drawn; an authority
+    without an estimate is grey. `width` in px; the height follows from the layout."""
+    data = _chart_frame(frame)
+    layout = hex_layout()
+    x_domain = [float(layout["x"].min()) - 0.6, float(layout["x"].max()) + 0.6]
+    y_domain = [float(layout["y"].min()) - 0.7, float(layout["y"].max()) + 0.7]
+    unit = width / (x_domain[1] - x_domain[0])  # px per column: one hex's width
+    height = round(unit * (y_domain[1] - y_domain[0]))
+    hex_size = (unit / SQRT3 * 2) ** 2 * 0.92  # the hexes' box, a little gap between them
+    x = alt.X("x:Q", scale=alt.Scale(domain=x_domain, nice=False, zero=False), axis=None)
+    y = alt.Y("y:Q", scale=alt.Scale(domain=y_domain, nice=False, zero=False), axis=None)
+    tooltip = [
+        alt.Tooltip("la_name:N", title="Authority"),
+        alt.Tooltip("region:N", title="Region"),
+        alt.Tooltip("shown:N", title="Model estimate"),
+        alt.Tooltip("interval:N", title="95% interval"),
+        alt.Tooltip("vs_region_label:N", title="Against its region"),
+    ]
+    base = alt.Chart(data).encode(x=x, y=y, tooltip=tooltip)
+    fill = alt.Color(
+        "estimate:Q",
+        title=legend_title,
+        scale=alt.Scale(scheme="redblue", domain=colour_domain(data["estimate"]), domainMid=0),
+        legend=alt.Legend(orient="top", direction="horizontal", gradientLength=200),
+    )
+    hexes = (
+        base.transform_filter("isValid(datum.estimate)")
+        .mark_point(
+            shape=HEX_PATH, filled=True, size=hex_size, opacity=1, stroke="white", strokeWidth=0.5
+        )
+        .encode(color=fill)
+    )
+    missing = base.transform_filter("!isValid(datum.estimate)").mark_point(
+        shape=HEX_PATH,
+        filled=True,
+        size=hex_size,
+        opacity=1,
+        color=MISSING_COLOUR,
+        stroke="white",
+        strokeWidth=0.5,
+    )
+    marks = (
+        base.transform_filter("isValid(datum.vs_region) && isValid(datum.estimate)")
+        .mark_point(
+            filled=True,
+            size=max(8.0, hex_size * 0.18),
+            color="black",
+            opacity=1,
+            stroke="white",
+            strokeWidth=0.8,
+        )
+        .encode(
+            shape=alt.Shape(
+                "vs_region_label:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=[VS_REGION_LABELS[ABOVE], VS_REGION_LABELS[BELOW]],
+                    range=["triangle-up", "triangle-down"],
+                ),
+                legend=alt.Legend(orient="bottom", direction="vertical", symbolFillColor="black"),
+            )
+        )
+    )
+    unestimated = int(data["estimate"].isna().sum())
+    subtitle = f"Grey: not estimable ({unestimated} authorities)" if unestimated else ""
+    chart = alt.layer(missing, hexes, marks).properties(
+        width=width,
+        height=height,
+        title=alt.TitleParams(title, subtitle=subtitle, anchor="start"),
+        description=describe(data, title),
+    )
+    return (
+        chart.resolve_scale(color="independent")
+        .configure_view(strokeWidth=0)
+        .configure_legend(labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR, labelLimit=320)
+    )
+
+
+def describe(data: pd.DataFrame, title: str = "") -> str:
+    """The chart's text alternative: what it shows and its extremes."""
+    shown = data.dropna(subset=["estimate"]).sort_values("estimate")
+    parts = [f"Hex map of {len(data)} local authorities{': ' + title if title else ''}."]
+    if len(shown):
+        low, high = shown.iloc[0], shown.iloc[-1]
+        parts.append(
+            f"Estimates from {_signed(low.estimate)} ({low.la_name}) "
+            f"to {_signed(high.estimate)} ({high.la_name})."
+        )
+    counts = data["vs_region"].value_counts()
+    parts.append(
+        f"{counts.get(ABOVE, 0)} above and {counts.get(BELOW, 0)} below their region's interval."
+    )
+    if (missing := int(data["estimate"].isna().sum())) > 0:
+        parts.append(f"{missing} not estimable.")
+    return " ".join(parts)
+
+
+def ranking_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every authority of `frame` (COLUMNS) ranked by its estimate, highest first, with its
+    interval and how it stands against its region; authorities without an estimate last,
+    unranked."""
+    data = frame[list(COLUMNS)].sort_values(
+        ["estimate", "la_name"], ascending=[False, True], na_position="last"
+    )
+    rank = data["estimate"].rank(method="min", ascending=False)
+    marks = data["vs_region"].map({ABOVE: "▲ above", BELOW: "▼ below"})
+    return pd.DataFrame(
+        {
+            "Rank": rank.astype("Int64"),
+            "Authority": data["la_name"],
+            "Region": data["region"],
+            "Estimate": data["estimate"].round(1),
+            "95% interval": _intervals(data),
+            "Against its region": marks.where(data["estimate"].notna(), NOT_ESTIMABLE).fillna(
+                "overlaps"
+            ),
+        }
+    ).reset_index(drop=True)
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    import vl_convert
+
+    return vl_convert.vegalite_to_svg(chart.to_dict())
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(chart.to_dict(), scale=scale)
