@@ -29,9 +29,7 @@ regions as (
         ci_low as region_ci_low,
         ci_high as region_ci_high
     from {{ ref('fct_mission_index') }}
-    where
-        breakdown = 'region'
-        and {{ wave_scope() }}
+    where breakdown = 'region'
 
 ),
 
