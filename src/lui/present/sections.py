@@ -1,5 +1,5 @@
-"""The report's sections as frames: which rows of the marts each view shows, in which order,
-and the key findings read off them. Pure (no Streamlit, no SQL), shared by the pages and
+"""The report's sections as frames: which rows of the marts each view shows, and in which
+order. Pure (no Streamlit, no SQL), shared by the pages and
 the wave report, so a page and its printed version show the same rows.
 
 Nothing here computes a statistic: every number is a cell of a mart, chosen and ordered.
@@ -7,15 +7,17 @@ Nothing here computes a statistic: every number is a cell of a mart, chosen and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
-from formatting import (
+from lui.present.formatting import (
+    CROSS_PAIRS,
     UK,
-    flag,
-    group_label,
+    breakdown_label,
+    change_mark,
     group_names,
+    index_cell,
+    missing,
+    movement_word,
     signed,
 )
 
@@ -29,6 +31,16 @@ GROUP_KINDS = {
     "age_band": "age band",
     "gender": "gender",
 }
+
+
+def group_kind(breakdown: str) -> str:
+    """What a group of `breakdown` is, for a sentence: 'region', 'area type and
+    deprivation' (a cross-breakdown)."""
+    if breakdown in CROSS_PAIRS:
+        return " and ".join(GROUP_KINDS.get(part, part) for part in CROSS_PAIRS[breakdown])
+    return GROUP_KINDS.get(breakdown, breakdown_label(breakdown).lower())
+
+
 ENGLISH_REGIONS_LAST = ("Scotland", "Northern Ireland", "Wales")
 IMD_ENDS = ("1", "5")
 
@@ -84,108 +96,69 @@ def paired_order(frame: pd.DataFrame) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------
-# Key findings
+# The twelve missions at a glance (the Overview's first view)
 # --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Finding:
-    """One sentence and the mart cells it is read from (mart, and the cell's key)."""
-
-    text: str
-    cells: tuple[str, ...]
-
-
-def _cell(row: pd.Series, column: str) -> str:
-    return (
-        f"fct_mission_index[wave_id={row.wave_id}, breakdown={row.breakdown}, "
-        f"group_label={row.group_label}, mission_id={row.mission_id}].{column}"
-    )
+def _change_text(change: object, significant: object, trend_break: object, since: str) -> str:
+    """'▲ +7 since 2023-02, a significant rise', '+1 since 2023-02, no significant change',
+    '‡ -18 since 2023-02, questions changed (not comparable)': symbol, number and words, so
+    significance never rests on colour."""
+    if missing(change):
+        return ""
+    word = movement_word(significant, change, trend_break)
+    mark = change_mark(change, significant, trend_break)
+    return " ".join(filter(None, [mark, signed(change), f"since {since},", word]))
 
 
-def _name(row: pd.Series) -> str:
-    if row.breakdown == "all":
-        return "the UK"
-    label = group_label(row.breakdown, row.group_label)
-    if row.breakdown == "imd_quintile":
-        return f"deprivation quintile {label}"
-    return label
+def _signed_interval(low: object, high: object) -> str:
+    return f"{signed(low, 1)} to {signed(high, 1)}"
 
 
-def key_findings(index: pd.DataFrame, *, limit: int = 3) -> list[Finding]:
-    """Key findings of one wave (rows of data.wave_index): the UK's highest and lowest
-    scores, its largest significant changes since the previous wave (never across a trend
-    break), the trend breaks, and the groups furthest significantly above / below the rest.
-    Each sentence names the cells it is read from."""
-    if index.empty:
-        return []
-    findings: list[Finding] = []
-    shown = index[~index["suppressed"].map(flag)]
-    uk = shown[shown["breakdown"] == "all"]
-    if not uk.empty:
-        high = uk.loc[uk["index_score"].idxmax()]
-        low = uk.loc[uk["index_score"].idxmin()]
-        positive = int((uk["index_score"].round(0) > 0).sum())
-        findings.append(
-            Finding(
-                f"In {high.wave_id}, {positive} of the {len(uk)} missions score above zero for "
-                f"the UK; the highest is {high.mission_name} ({signed(high.index_score)}), the "
-                f"lowest {low.mission_name} ({signed(low.index_score)}).",
-                (_cell(high, "index_score"), _cell(low, "index_score")),
-            )
+def mission_glance(uk: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """One row per mission for the UK: the score as shown, the change since the previous wave
+    and since the baseline in symbol, number and words, and each change's class (for the
+    tile's colour, which only repeats the words). `uk`: the UK rows of queries.wave_index;
+    `baseline`: the UK rows of queries.since_baseline for the same wave."""
+    since = baseline.set_index("mission_id")
+    rows = []
+    for row in uk.itertuples():
+        base = since.loc[row.mission_id] if row.mission_id in since.index else None
+        rows.append(
+            {
+                "mission_id": row.mission_id,
+                "mission_name": row.mission_name,
+                "score": index_cell(row.index_score, row.low_base, row.suppressed),
+                "previous": _change_text(
+                    row.change_vs_previous,
+                    row.change_significant,
+                    row.trend_break,
+                    str(row.previous_wave_id),
+                ),
+                "previous_class": movement_word(
+                    row.change_significant, row.change_vs_previous, row.trend_break
+                ),
+                "previous_interval": ""
+                if missing(row.change_ci_low)
+                else _signed_interval(row.change_ci_low, row.change_ci_high),
+                "baseline": ""
+                if base is None
+                else _change_text(
+                    base.change_vs_baseline,
+                    base.change_vs_baseline_significant,
+                    base.break_since_baseline,
+                    str(base.baseline_wave_id),
+                ),
+                "baseline_class": ""
+                if base is None or missing(base.change_vs_baseline)
+                else movement_word(
+                    base.change_vs_baseline_significant,
+                    base.change_vs_baseline,
+                    base.break_since_baseline,
+                ),
+                "baseline_interval": ""
+                if base is None or missing(base.change_vs_baseline_ci_low)
+                else _signed_interval(
+                    base.change_vs_baseline_ci_low, base.change_vs_baseline_ci_high
+                ),
+            }
         )
-    like_for_like = shown[~shown["trend_break"].map(flag)]
-    moved = like_for_like[
-        like_for_like["change_significant"].map(flag) & (like_for_like["breakdown"] == "all")
-    ]
-    moved = moved.reindex(moved["change_vs_previous"].abs().sort_values(ascending=False).index)
-    for _, row in moved.head(limit).iterrows():
-        direction = "rose" if row.change_vs_previous > 0 else "fell"
-        findings.append(
-            Finding(
-                f"{row.mission_name} {direction} significantly for the UK since "
-                f"{row.previous_wave_id}: {signed(row.change_vs_previous)} points, to "
-                f"{signed(row.index_score)}.",
-                (_cell(row, "change_vs_previous"),),
-            )
-        )
-    if moved.empty and not uk.empty and uk["previous_wave_id"].notna().any():
-        findings.append(
-            Finding(
-                "No mission's UK score changed significantly since the previous wave.",
-                tuple(_cell(r, "change_significant") for _, r in uk.iterrows()),
-            )
-        )
-    breaks = index[(index["breakdown"] == "all") & index["trend_break"].map(flag)]
-    for _, row in breaks.iterrows():
-        findings.append(
-            Finding(
-                f"{row.mission_name}: the questions changed in {row.wave_id} (a trend break), so "
-                f"its change since {row.previous_wave_id} ({signed(row.change_vs_previous)}) "
-                "is not like for like.",
-                (_cell(row, "trend_break"),),
-            )
-        )
-    groups = shown[(shown["breakdown"] != "all") & shown["vs_rest"].isin(["above", "below"])]
-    if not groups.empty:
-        uk_score = uk.set_index("mission_id")["index_score"] if not uk.empty else pd.Series()
-        gap = groups["index_score"] - groups["mission_id"].map(uk_score)
-        for side in ("above", "below"):
-            side_rows = groups[groups["vs_rest"] == side]
-            if side_rows.empty:
-                continue
-            order = gap[side_rows.index].abs().sort_values(ascending=False).index
-            row = side_rows.loc[order[0]]
-            uk_row = uk[uk["mission_id"] == row.mission_id].iloc[0]
-            findings.append(
-                Finding(
-                    f"Furthest significantly {side} the rest of the sample: {_name(row)} "
-                    f"({GROUP_KINDS.get(row.breakdown, row.breakdown)}) on "
-                    f"{row.mission_name}, {signed(row.index_score)} against "
-                    f"{signed(uk_row.index_score)} for the UK.",
-                    (
-                        _cell(row, "vs_rest"),
-                        _cell(row, "index_score"),
-                        _cell(uk_row, "index_score"),
-                    ),
-                )
-            )
-    return findings
+    return pd.DataFrame(rows)
