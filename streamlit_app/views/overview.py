@@ -30,9 +30,9 @@ index = queries.wave_index(marts, wave)
 uk = index[index["breakdown"] == "all"]
 st.markdown(
     "How people across the UK rate each Levelling Up mission, from -200 (every answer as "
-    "negative as it can be) to +200, and how that has moved. "
-    + fieldwork_caption(wave_frame, [wave])
+    "negative as it can be) to +200, and how that has moved."
 )
+st.caption(fieldwork_caption(wave_frame, [wave]))
 # the key to the symbols, before the tiles and the chart that use them
 st.caption(
     f"Key: {RISE_MARK} significant rise, {FALL_MARK} significant fall "

@@ -245,7 +245,8 @@ def test_xlsx_follows_the_spreadsheet_standard_with_numbers_as_numbers(
             assert row["Change significant"] == "No (trend break)"
         else:
             assert row["Change significant"] == ("Yes" if significant else "No")
-    formats = {c.number_format for c in sheet.iter_cols(index_column, index_column)[0][-12:]}
+    column = next(sheet.iter_cols(min_col=index_column, max_col=index_column))
+    formats = {c.number_format for c in column[-12:]}
     assert formats == {"+0.0;-0.0;0.0"}
 
     with duckdb.connect(str(demo_marts), read_only=True) as con:

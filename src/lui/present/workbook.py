@@ -70,7 +70,7 @@ def notes(rules: Thresholds) -> pd.DataFrame:
                 f"{LOW} low base: fewer than {rules.low_base_threshold} respondents; the estimate "
                 "is published but imprecise: treat it with caution.",
                 f"{NOT_ASKED} not asked: the question was not in that wave's questionnaire. "
-                f"{NOT_APPLICABLE} not applicable: a change in the first wave, with no wave before.",
+                f"{NOT_APPLICABLE} not applicable: a change in the first wave, with none before.",
                 f"Index: -200 to +200; the limits are those of the {level} confidence interval; "
                 "changes are tested with both waves' standard errors. A trend break (the "
                 "mission's questions changed) makes a change not like for like.",
