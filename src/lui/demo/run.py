@@ -187,7 +187,7 @@ def next_steps(published: Path, wave: str, seconds: float) -> str:
             "  make app          the app on http://localhost:8501 (Ctrl-C stops it)",
             f"  make report       wave {wave}'s report as a PDF (WAVE=YYYY-MM, FORMAT=xlsx)",
             f"  {_relative(duckdb_cli)} -readonly {_relative(published)}",
-            "                    query the marts (README: Querying the marts)",
+            "                    query the marts (README: Query the marts)",
             f"  {_relative(lui)} --help   every command",
         ]
     )
