@@ -186,7 +186,15 @@ def trend_chart(
         title="Group",
         sort=list(group_order),
         scale=_group_colour(group_order),
-        legend=alt.Legend(columns=legend_columns(len(group_order))) if legend else None,
+        # the legend draws each group as its line, full strength (not the band's tint)
+        legend=alt.Legend(
+            columns=legend_columns(len(group_order)),
+            symbolType="stroke",
+            symbolOpacity=1,
+            symbolStrokeWidth=3,
+        )
+        if legend
+        else None,
     )
     tooltip = [
         alt.Tooltip("group_label:N", title="Group"),
