@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install install-spark check test test-spark lint pytest dbt-unit demo app bench docs clean
+.PHONY: install install-spark check test test-spark lint pytest dbt-unit demo app report bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,13 +63,18 @@ test: install
 test-spark: install-spark
 	$(BIN)/pytest -m spark tests/python/test_spark.py
 
-## demo: generate, land, build and publish the four demo waves
+## demo: generate, land, build and publish the four demo waves (dbt's log: warehouse/dbt-build.log)
 demo: install
 	$(BIN)/lui demo
 
 ## app: serve the Streamlit app on the published marts
 app: install
 	$(BIN)/lui app
+
+## report: the wave report from the published marts, an A4 PDF in this folder (the latest wave;
+## WAVE=YYYY-MM for another, FORMAT=xlsx for the workbook)
+report: install
+	$(BIN)/lui report $(if $(WAVE),--wave $(WAVE)) $(if $(FORMAT),--format $(FORMAT))
 
 ## bench: timings (the `bench` tests), then generate, land, build, publish, the floors, pandas,
 ## Spark and app queries at 4k, 100k and 1M respondents (Spark at 4k and 100k only: about 74 s a

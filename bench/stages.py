@@ -369,30 +369,29 @@ def pandas_baseline(wave: str, warehouse: str) -> dict:
 
 def app_queries(marts: str, repeats: int = 5) -> dict:
     """Median time of each query the app's pages run, uncached, on the published copy."""
-    sys.path.insert(0, str(BENCH_DIR.parent / "streamlit_app"))
     import os
 
-    os.environ["LUI_MARTS"] = marts
-    import data  # the app's data module: every query the pages run
+    from lui.present import queries  # every query the app's pages run
 
-    copy = data.published()
-    waves = data.waves.__wrapped__(copy)
+    os.environ["LUI_MARTS"] = marts
+    copy = queries.published()
+    waves = queries.waves.__wrapped__(copy)
     latest = str(waves.wave_id.max())
-    regions = data.groups.__wrapped__(copy, "region")
+    regions = queries.groups.__wrapped__(copy, "region")
     calls: dict[str, Callable[[], object]] = {
-        "waves": lambda: data.waves.__wrapped__(copy),
-        "missions": lambda: data.missions.__wrapped__(copy),
-        "breakdowns": lambda: data.breakdowns.__wrapped__(copy),
-        "groups(region)": lambda: data.groups.__wrapped__(copy, "region"),
-        "mission_trends(region, 4 groups)": lambda: data.mission_trends.__wrapped__(
+        "waves": lambda: queries.waves.__wrapped__(copy),
+        "missions": lambda: queries.missions.__wrapped__(copy),
+        "breakdowns": lambda: queries.breakdowns.__wrapped__(copy),
+        "groups(region)": lambda: queries.groups.__wrapped__(copy, "region"),
+        "mission_trends(region, 4 groups)": lambda: queries.mission_trends.__wrapped__(
             copy, "region", tuple(regions[:4])
         ),
-        "scorecard(region)": lambda: data.scorecard.__wrapped__(copy, "region", regions[0]),
-        "breakdown_index(supergroup)": lambda: data.breakdown_index.__wrapped__(
+        "scorecard(region)": lambda: queries.scorecard.__wrapped__(copy, "region", regions[0]),
+        "breakdown_index(supergroup)": lambda: queries.breakdown_index.__wrapped__(
             copy, "supergroup", latest
         ),
-        "priorities(region)": lambda: data.priorities.__wrapped__(copy, "region", latest),
-        "landings": lambda: data.landings.__wrapped__(copy),
+        "priorities(region)": lambda: queries.priorities.__wrapped__(copy, "region", latest),
+        "landings": lambda: queries.landings.__wrapped__(copy),
     }
     timings = {}
     for name, call in calls.items():

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
-
-import data
-from formatting import UK, breakdown_label, group_label
+from lui.present import queries
+from lui.present.formatting import UK, breakdown_label, group_label
 
 MAX_GROUPS = 4
 
@@ -38,10 +37,10 @@ def _warn_unknown_link(param: str, options: Sequence[str]) -> None:
 
 
 def breakdown_picker(
-    marts: data.Marts, key: str, *, default: str = "region", include_all: bool = True
+    marts: queries.Marts, key: str, *, default: str = "region", include_all: bool = True
 ) -> str:
     """Selectbox of the breakdowns in the marts; a valid ?breakdown= sets its first value."""
-    options = data.breakdowns(marts)
+    options = queries.breakdowns(marts)
     if not include_all and len(options) > 1:
         options = [b for b in options if b != "all"]
     if key not in st.session_state:
@@ -60,9 +59,9 @@ def _default_groups(breakdown: str, options: Sequence[str], limit: int) -> list[
     return (preferred or list(options))[: min(limit, 2)]
 
 
-def groups_picker(marts: data.Marts, breakdown: str, key: str) -> list[str]:
+def groups_picker(marts: queries.Marts, breakdown: str, key: str) -> list[str]:
     """Up to four groups of a breakdown (a fresh choice per breakdown)."""
-    options = data.groups(marts, breakdown)
+    options = queries.groups(marts, breakdown)
     widget_key = f"{key}_{breakdown}"
     if widget_key not in st.session_state:
         if st.query_params.get("breakdown") == breakdown:
@@ -77,9 +76,9 @@ def groups_picker(marts: data.Marts, breakdown: str, key: str) -> list[str]:
     )
 
 
-def group_picker(marts: data.Marts, breakdown: str, key: str) -> str:
+def group_picker(marts: queries.Marts, breakdown: str, key: str) -> str:
     """One group of a breakdown."""
-    options = data.groups(marts, breakdown)
+    options = queries.groups(marts, breakdown)
     widget_key = f"{key}_{breakdown}"
     if widget_key not in st.session_state:
         linked = _link_value("group", options) or next(iter(_link_values("groups", options)), None)

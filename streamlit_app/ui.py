@@ -2,21 +2,23 @@
 alternative, downloads, methodology and the page's CSS.
 
 Pickers live in pickers.py, cell formatting in formatting.py, chart specifications in
-charts.py; nothing here runs SQL (that is data.py).
+charts.py; nothing here runs SQL (that is queries.py).
 """
 
 from __future__ import annotations
 
+import html
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
-
-import data
-from formatting import methodology_text
+from lui.present import queries, report
+from lui.present.charts import MOVEMENT_COLOURS
+from lui.present.formatting import MOVEMENT_CLASSES, methodology_text
 
 ABOVE_COLOUR = "#bfe3c0"  # significantly above the rest of the sample (with ▲)
 BELOW_COLOUR = "#f4c2c2"  # significantly below (with ▼)
@@ -75,6 +77,68 @@ SCROLLABLE_TABLES_JS = """
 """
 
 
+def streamlit_cache(function: Callable[..., Any], max_entries: int) -> Callable[..., Any]:
+    """The queries' cache in the app (lui.present.queries.use_cache): st.cache_data, shared
+    by every session, keyed by the published copy's identity among the arguments."""
+    return st.cache_data(show_spinner=False, max_entries=max_entries)(function)
+
+
+TILE_CSS = """
+<style>
+.lui-tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr));
+  gap: 10px; margin: 4px 0 12px; }
+.lui-tile { border: 1px solid #d0d7de; border-left: 6px solid var(--lui-class); border-radius: 6px;
+  padding: 8px 10px; background: #fff; }
+.lui-tile h3 { font-size: 0.95rem; margin: 0 0 2px; padding: 0; font-weight: 600; }
+.lui-tile .lui-score { font-size: 1.7rem; font-weight: 700; line-height: 1.2; }
+.lui-tile p { margin: 2px 0 0; font-size: 0.85rem; color: #333; }
+</style>
+"""
+
+
+def group_legend(colours: dict[str, str]) -> None:
+    """One legend for a grid of charts: each group's line colour and name (the name carries
+    it, the colour matches the lines)."""
+    entries = "".join(
+        "<span style='display:inline-flex;align-items:center;margin:0 14px 4px 0'>"
+        f"<span aria-hidden='true' style='display:inline-block;width:22px;height:4px;"
+        f"background:{colour};margin-right:6px;border-radius:2px'></span>"
+        f"{html.escape(group)}</span>"
+        for group, colour in colours.items()
+    )
+    st.markdown(
+        f"<div>Groups: {entries}</div>",
+        unsafe_allow_html=True,
+    )
+
+
+def mission_tiles(glance: pd.DataFrame, level: str) -> None:
+    """The twelve missions at a glance (sections.mission_glance): a tile each with the score
+    and its changes in symbol, number and words; the tile's edge colour repeats the change
+    since the previous wave's class, never carries it alone."""
+    colours = dict(zip(MOVEMENT_CLASSES, MOVEMENT_COLOURS, strict=True))
+    tiles = []
+    for row in glance.itertuples():
+        lines = [
+            f"{html.escape(text)}" + (f" ({level}: {html.escape(span)})" if span else "")
+            for text, span in (
+                (row.previous, row.previous_interval),
+                (row.baseline, row.baseline_interval),
+            )
+            if text
+        ]
+        colour = colours.get(row.previous_class, "#d0d7de")
+        tiles.append(
+            f"<div class='lui-tile' style='--lui-class: {colour}'>"
+            f"<h3>{row.mission_id}. {html.escape(row.mission_name)}</h3>"
+            f"<div class='lui-score'>{html.escape(row.score)}</div>"
+            + "".join(f"<p>{line}</p>" for line in lines)
+            + "</div>"
+        )
+    grid = "<div class='lui-tiles'>" + "".join(tiles) + "</div>"
+    st.markdown(TILE_CSS + grid, unsafe_allow_html=True)
+
+
 def page_style() -> None:
     st.markdown(PAGE_CSS, unsafe_allow_html=True)
     st.html(SCROLLABLE_TABLES_JS, unsafe_allow_javascript=True)
@@ -83,22 +147,22 @@ def page_style() -> None:
 # --------------------------------------------------------------------------------------
 # Published marts and empty states
 # --------------------------------------------------------------------------------------
-def require_marts() -> data.Marts:
+def require_marts() -> queries.Marts:
     """The published marts, or a clear message and a stop when there are none."""
-    marts = data.published()
+    marts = queries.published()
     if marts is None:
         st.info(
             "No marts published yet: run `make demo` or `lui build`.  \n"
-            f"The app looks for the published file at `{data.marts_path()}` "
+            f"The app looks for the published file at `{queries.marts_path()}` "
             "(set `LUI_MARTS` to point elsewhere)."
         )
         st.stop()
     try:
-        wave_frame = data.waves(marts)
-    except data.MartsOutdated as error:
+        wave_frame = queries.waves(marts)
+    except queries.MartsOutdated as error:
         st.warning(str(error))
         st.stop()
-    except data.MartsUnavailable as error:
+    except queries.MartsUnavailable as error:
         st.warning(
             "The published file could not be read as marts (it may be from an older build "
             f"or being replaced). Try again in a moment.  \nDetail: {error}"
@@ -110,10 +174,10 @@ def require_marts() -> data.Marts:
     return marts
 
 
-def publication_caption(marts: data.Marts) -> str:
+def publication_caption(marts: queries.Marts) -> str:
     """One line on which copy of the marts is shown."""
-    wave_frame = data.waves(marts)
-    pub = data.publication(marts)
+    wave_frame = queries.waves(marts)
+    pub = queries.publication(marts)
     latest = wave_frame["wave_id"].iloc[-1]
     when = (
         f"published {pd.Timestamp(pub['published_at'].iloc[0]):%d %b %Y %H:%M} UTC, "
@@ -123,11 +187,11 @@ def publication_caption(marts: data.Marts) -> str:
     return f"Marts {when}{len(wave_frame)} wave(s), latest {latest}."
 
 
-def methodology(marts: data.Marts | None) -> None:
+def methodology(marts: queries.Marts | None) -> None:
     if marts is None:
         return
     with st.expander("Methodology notes"):
-        st.markdown(methodology_text(data.thresholds(marts)))
+        st.markdown(methodology_text(queries.thresholds(marts)))
 
 
 # --------------------------------------------------------------------------------------
@@ -205,10 +269,8 @@ def download_csv(frame: pd.DataFrame, file_name: str, key: str, label: str = "")
     )
 
 
-def report_downloads(marts: data.Marts, wave_id: str) -> None:
+def report_downloads(marts: queries.Marts, wave_id: str) -> None:
     """Buttons that write the wave report (report.py, as `lui report`) and offer it."""
-    import report
-
     left, right = st.columns(2)
     for column, file_format, label in (
         (left, "pdf", "Prepare the PDF report"),

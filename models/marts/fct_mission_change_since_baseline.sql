@@ -133,7 +133,29 @@ final as (
                 ) }}
         end as change_vs_baseline_significant,
         coalesce(current_breaks.breaks_to_date, 0)
-        > coalesce(baseline_breaks.breaks_to_date, 0) as break_since_baseline
+        > coalesce(baseline_breaks.breaks_to_date, 0) as break_since_baseline,
+        case
+            when with_baseline.wave_id <> with_baseline.baseline_wave_id
+                then {{ standard_error_of_difference(
+                    'with_baseline.standard_error', 'with_baseline.baseline_standard_error'
+                ) }}
+        end as change_vs_baseline_standard_error,
+        case
+            when with_baseline.wave_id <> with_baseline.baseline_wave_id
+                then
+                    with_baseline.index_score - with_baseline.baseline_index_score
+                    - {{ var('z_critical') }} * {{ standard_error_of_difference(
+                    'with_baseline.standard_error', 'with_baseline.baseline_standard_error'
+                ) }}
+        end as change_vs_baseline_ci_low,
+        case
+            when with_baseline.wave_id <> with_baseline.baseline_wave_id
+                then
+                    with_baseline.index_score - with_baseline.baseline_index_score
+                    + {{ var('z_critical') }} * {{ standard_error_of_difference(
+                    'with_baseline.standard_error', 'with_baseline.baseline_standard_error'
+                ) }}
+        end as change_vs_baseline_ci_high
 
     from with_baseline
     left join breaks_to_date as current_breaks

@@ -116,7 +116,17 @@ final as (
         ) }} as change_significant,
         coalesce(trend_breaks.trend_break, false) as trend_break,
         with_previous.low_base,
-        with_previous.suppressed
+        with_previous.suppressed,
+        {{ standard_error_of_difference(
+            'with_previous.standard_error', 'with_previous.previous_standard_error'
+        ) }} as change_standard_error,
+        {{ difference_interval(
+            'with_previous.index_score - with_previous.previous_index_score',
+            standard_error_of_difference(
+                'with_previous.standard_error', 'with_previous.previous_standard_error'
+            ),
+            'change'
+        ) }}
 
     from with_previous
     inner join missions

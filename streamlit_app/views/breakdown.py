@@ -4,11 +4,8 @@ breakdown and wave."""
 from __future__ import annotations
 
 import streamlit as st
-
-import data
-import pickers
-import ui
-from formatting import (
+from lui.present import queries
+from lui.present.formatting import (
     ABOVE_MARK,
     BELOW_MARK,
     base_note,
@@ -18,10 +15,13 @@ from formatting import (
     index_cells,
 )
 
+import pickers
+import ui
+
 marts = ui.require_marts()
-rules = data.thresholds(marts)
-wave_frame = data.waves(marts)
-mission_names = data.missions(marts)["mission_name"].tolist()
+rules = queries.thresholds(marts)
+wave_frame = queries.waves(marts)
+mission_names = queries.missions(marts)["mission_name"].tolist()
 
 st.title("Index scores by group")
 left, right = st.columns(2)
@@ -33,7 +33,7 @@ with right:
     wave = pickers.wave_picker(wave_frame["wave_id"].tolist(), "breakdown_wave")
 pickers.set_link(breakdown=breakdown, wave=wave)
 
-frame = data.breakdown_index(marts, breakdown, wave)
+frame = queries.breakdown_index(marts, breakdown, wave)
 frame = frame.assign(
     row=group_names(frame),
     cell=index_cells(frame),

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import streamlit as st
+from lui.present import queries
+from lui.present.formatting import fieldwork_caption
 
-import data
 import pickers
 import ui
-from formatting import fieldwork_caption
 
 marts = ui.require_marts()
-rules = data.thresholds(marts)
+rules = queries.thresholds(marts)
 st.title("Local areas")
 
-wave_ids = data.local_waves(marts)
+wave_ids = queries.local_waves(marts)
 if not wave_ids:
     st.info(
         "This published copy has no local-authority estimates: publish a warehouse built "
@@ -21,7 +21,7 @@ if not wave_ids:
     )
     st.stop()
 
-authorities = data.local_authorities(marts)
+authorities = queries.local_authorities(marts)
 names = dict(zip(authorities["la_code"], authorities["la_name"], strict=True))
 left, right = st.columns([2, 1])
 with left:
@@ -35,12 +35,12 @@ with right:
     wave_id = pickers.wave_picker(wave_ids, "local_wave")
 pickers.set_link(wave=wave_id)
 
-card = data.local_authority_index(marts, la_code, wave_id)
+card = queries.local_authority_index(marts, la_code, wave_id)
 first = card.iloc[0]
 st.subheader(f"{first.la_name}, wave {wave_id}")
 respondents = int(card["respondents"].max())
 st.caption(
-    fieldwork_caption(data.waves(marts), [wave_id])
+    fieldwork_caption(queries.waves(marts), [wave_id])
     + f" Region: {first.region}. Respondents in this authority: {respondents:,} (the model's"
     " estimate uses them and what the rest of the sample says about similar areas)."
 )
@@ -71,12 +71,12 @@ st.dataframe(
 ui.download_csv(card, f"local-{la_code}-{wave_id}.csv", key="local_card_csv")
 
 st.subheader("All authorities on one mission")
-missions = data.missions(marts)
+missions = queries.missions(marts)
 mission_names = dict(zip(missions["mission_id"], missions["mission_name"], strict=True))
 mission_id = st.selectbox(
     "Mission", list(mission_names), format_func=mission_names.get, key="local_mission"
 )
-ranking = data.local_ranking(marts, mission_id, wave_id)
+ranking = queries.local_ranking(marts, mission_id, wave_id)
 st.dataframe(
     ranking.round(
         {"model_estimate": 1, "ci_low": 1, "ci_high": 1, "model_rmse": 1, "direct_estimate": 1}

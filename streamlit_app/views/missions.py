@@ -6,13 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-
-import charts
-import data
-import pickers
-import sections
-import ui
-from formatting import (
+from lui.present import charts, queries, sections
+from lui.present.formatting import (
     ABOVE_MARK,
     BELOW_MARK,
     BREAK_MARK,
@@ -24,10 +19,13 @@ from formatting import (
     signed,
 )
 
+import pickers
+import ui
+
 marts = ui.require_marts()
-wave_frame = data.waves(marts)
+wave_frame = queries.waves(marts)
 wave_ids = wave_frame["wave_id"].tolist()
-missions = data.missions(marts)
+missions = queries.missions(marts)
 
 left, right = st.columns([2, 1])
 with left:
@@ -41,12 +39,12 @@ st.title(f"Mission {mission_id}: {about.mission_name}")
 st.markdown(f"*“{about.mission_statement}”*")
 st.caption(f"Levelling Up White Paper, {about.white_paper_area}.")
 
-index = data.wave_index(marts, wave)
+index = queries.wave_index(marts, wave)
 mission = index[index["mission_id"] == mission_id]
-thresholds = data.thresholds(marts)
+thresholds = queries.thresholds(marts)
 
 st.subheader("Questions used and their weights")
-questions = data.mission_questions(marts, mission_id)
+questions = queries.mission_questions(marts, mission_id)
 st.table(
     questions.assign(
         weight=questions["question_weight"].map(lambda w: f"{w:g}"),
@@ -104,7 +102,7 @@ group_section(
     "m_supergroup",
 )
 
-moved = data.mission_contributions(marts, wave, mission_id, "all", UK)
+moved = queries.mission_contributions(marts, wave, mission_id, "all", UK)
 if not moved.empty:
     st.subheader("What moved: each question's part in the UK's score")
     uk_row = mission[mission["breakdown"] == "all"].iloc[0]
@@ -137,9 +135,12 @@ if not moved.empty:
     )
 
 st.subheader("Trend: the UK and the nations")
-nations = [g for g in data.groups(marts, "nation")]
+nations = [g for g in queries.groups(marts, "nation")]
 trend = pd.concat(
-    [data.mission_trends(marts, "all", (UK,)), data.mission_trends(marts, "nation", tuple(nations))]
+    [
+        queries.mission_trends(marts, "all", (UK,)),
+        queries.mission_trends(marts, "nation", tuple(nations)),
+    ]
 )
 trend = trend[trend["mission_id"] == mission_id]
 ui.chart(charts.trend_chart(trend, wave_ids, [UK, *nations], height=240))

@@ -5,12 +5,8 @@ in one wave."""
 from __future__ import annotations
 
 import streamlit as st
-
-import charts
-import data
-import pickers
-import ui
-from formatting import (
+from lui.present import charts, queries
+from lui.present.formatting import (
     LOW_BASE_MARK,
     SUPPRESSED,
     base_note,
@@ -25,10 +21,13 @@ from formatting import (
     percent_cells,
 )
 
+import pickers
+import ui
+
 marts = ui.require_marts()
-rules = data.thresholds(marts)
-wave_frame = data.waves(marts)
-questions = data.perception_questions(marts)
+rules = queries.thresholds(marts)
+wave_frame = queries.waves(marts)
+questions = queries.perception_questions(marts)
 
 st.title("Perceptions of levelling up")
 if questions.empty:
@@ -48,7 +47,7 @@ pickers.set_link(question=question, breakdown=breakdown, wave=wave)
 about = questions[questions["question_code"] == question].iloc[0]
 st.markdown(f"*{about.question_text}*")
 
-nets = data.question_nets(marts, question)
+nets = queries.question_nets(marts, question)
 if not nets.empty:
     st.subheader(f"{about.short_label}: the report's headline figures")
     net_waves = [w for w in wave_frame["wave_id"] if w in set(nets["wave_id"])]
@@ -82,7 +81,7 @@ if not nets.empty:
         "level)."
     )
 
-history = data.question_over_time(marts, question)
+history = queries.question_over_time(marts, question)
 if not history.empty:
     st.subheader(f"{about.short_label}: the UK, wave by wave")
     history = history.assign(row=history["wave_id"], group_label=history["wave_id"])
@@ -93,7 +92,7 @@ if not history.empty:
     )
 
 st.subheader(f"{about.short_label}: {breakdown_label(breakdown)}, wave {wave}")
-frame = data.question_toplines(marts, question, breakdown, wave)
+frame = queries.question_toplines(marts, question, breakdown, wave)
 if frame.empty:
     st.info(f"This question was not asked (or has no answers) in wave {wave}.")
     st.stop()
@@ -139,7 +138,7 @@ ui.table(
 st.caption(
     "Weighted % of everyone in the group who answered the question (don't know and prefer "
     "not to say included). "
-    + base_note(data.thresholds(marts))
+    + base_note(queries.thresholds(marts))
     + " "
     + bases_caption(frame, "group")
     + " "

@@ -4,11 +4,8 @@ table with "more emphasis" cells."""
 from __future__ import annotations
 
 import streamlit as st
-
-import data
-import pickers
-import ui
-from formatting import (
+from lui.present import queries
+from lui.present.formatting import (
     EMPHASIS_MARK,
     LOW_BASE_MARK,
     breakdown_label,
@@ -18,16 +15,19 @@ from formatting import (
     percent_cells,
 )
 
+import pickers
+import ui
+
 marts = ui.require_marts()
-rules = data.thresholds(marts)
-wave_frame = data.waves(marts)
+rules = queries.thresholds(marts)
+wave_frame = queries.waves(marts)
 
 st.title("Priorities for improvement in the local area")
 st.markdown(
     "*Which three or four of the following, if any, do you consider to be the main "
     "priorities for improvement in your local area?* Weighted % choosing each priority."
 )
-wave_ids = data.priority_waves(marts)
+wave_ids = queries.priority_waves(marts)
 if not wave_ids:
     st.info("No wave in the published marts asked the priorities question.")
     st.stop()
@@ -41,7 +41,7 @@ with right:
 pickers.set_link(breakdown=breakdown, wave=wave)
 
 st.subheader(f"Top five answers in each nation, wave {wave}")
-top = data.top_priorities(marts, wave, "nation", 5)
+top = queries.top_priorities(marts, wave, "nation", 5)
 nation_columns = st.columns(max(top["group_label"].nunique(), 1))
 for column, (nation, rows) in zip(
     nation_columns, top.groupby("group_label", sort=False), strict=False
@@ -56,7 +56,7 @@ for column, (nation, rows) in zip(
             )
         )
 
-frame = data.priorities(marts, breakdown, wave)
+frame = queries.priorities(marts, breakdown, wave)
 frame = frame.assign(
     column=group_names(frame),
     cell=percent_cells(frame, "pct_chosen", "more_emphasis"),

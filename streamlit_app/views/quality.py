@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import streamlit as st
+from lui.present import queries
+from lui.present.formatting import fieldwork
 
-import data
 import ui
-from formatting import fieldwork
 
 marts = ui.require_marts()
-wave_frame = data.waves(marts)
-landing_log = data.landings(marts)
-publication = data.publication(marts)
+wave_frame = queries.waves(marts)
+landing_log = queries.landings(marts)
+publication = queries.publication(marts)
 
 st.title("Data quality")
 st.caption(ui.publication_caption(marts))

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import streamlit as st
-
-import charts
-import data
-import pickers
-import ui
-from formatting import (
+from lui.present import charts, queries
+from lui.present.formatting import (
     BREAK_MARK,
     SUPPRESSED,
     bases_caption,
@@ -18,13 +14,18 @@ from formatting import (
     group_label,
     index_cell,
     interval,
+    missing,
+    movement_word,
     signed,
     vs_rest_word,
 )
 
+import pickers
+import ui
+
 marts = ui.require_marts()
-rules = data.thresholds(marts)
-wave_frame = data.waves(marts)
+rules = queries.thresholds(marts)
+wave_frame = queries.waves(marts)
 
 st.title("Scorecard")
 left, right = st.columns(2)
@@ -34,7 +35,7 @@ with right:
     group = pickers.group_picker(marts, breakdown, "scorecard_group")
 pickers.set_link(breakdown=breakdown, group=group)
 
-card = data.scorecard(marts, breakdown, group)
+card = queries.scorecard(marts, breakdown, group)
 latest_wave = card["wave_id"].iloc[0]
 baseline_wave = card["baseline_wave_id"].iloc[0]
 latest_row = wave_frame[wave_frame["wave_id"] == latest_wave].iloc[0]
@@ -56,23 +57,26 @@ for start in range(0, len(card), 4):
             if flag(row.suppressed):
                 st.metric(row.mission_name, SUPPRESSED, help=f"Base {row.unweighted_base:,}")
                 continue
+            significant = flag(row.change_significant) and not flag(row.trend_break)
+            # the words say what the colour and the arrow show (never colour alone): an
+            # arrow and a colour only for a significant change
             change = (
                 None
-                if row.change_vs_previous is None
-                or row.change_vs_previous != row.change_vs_previous
-                else f"{signed(row.change_vs_previous, 1)} vs {row.previous_wave_id}"
-                + (f" {BREAK_MARK} trend break" if flag(row.trend_break) else "")
+                if missing(row.change_vs_previous)
+                else f"{signed(row.change_vs_previous, 1)} vs {row.previous_wave_id}, "
+                + movement_word(row.change_significant, row.change_vs_previous, row.trend_break)
             )
-            significant = flag(row.change_significant) and not flag(row.trend_break)
             st.metric(
                 row.mission_name,
                 index_cell(row.index_score, row.low_base, False),
                 delta=change,
                 delta_color="normal" if significant else "off",
+                delta_arrow="auto" if significant else "off",
                 help=(
                     f"{rules.confidence_level} interval {interval(row.ci_low, row.ci_high)}; base "
-                    f"{row.unweighted_base:,} (effective {row.effective_base:,.0f}). A coloured "
-                    "change is significant; a change across a trend break is never coloured."
+                    f"{row.unweighted_base:,} (effective {row.effective_base:,.0f}). Only a "
+                    "significant change has an arrow and a colour, and says so; a change across a "
+                    "trend break never does."
                 ),
             )
 
@@ -105,6 +109,16 @@ table = card.assign(
     ),
     effective_base=card["effective_base"].round(0),
     notes=[_notes(row) for row in card.itertuples()],
+    change_vs_previous_interval=[
+        "" if missing(a) else interval(a, b)
+        for a, b in zip(card.change_ci_low, card.change_ci_high, strict=True)
+    ],
+    change_vs_baseline_interval=[
+        "" if missing(a) else interval(a, b)
+        for a, b in zip(
+            card.change_vs_baseline_ci_low, card.change_vs_baseline_ci_high, strict=True
+        )
+    ],
 )
 SHOWN = [
     "mission_name",
@@ -115,7 +129,9 @@ SHOWN = [
     "effective_base",
     "vs_rest",
     "change_vs_previous_shown",
+    "change_vs_previous_interval",
     "change_vs_baseline_shown",
+    "change_vs_baseline_interval",
     "notes",
 ]
 # the rounded changes stay in the frame (tests and the long download read them)
@@ -134,7 +150,9 @@ st.dataframe(
         "effective_base": st.column_config.NumberColumn("Effective base", format="localized"),
         "vs_rest": "vs rest of sample",
         "change_vs_previous_shown": f"Change vs {previous_wave}",
+        "change_vs_previous_interval": f"Its {rules.confidence_level} interval",
         "change_vs_baseline_shown": f"Change vs {baseline_wave} (baseline)",
+        "change_vs_baseline_interval": f"Its {rules.confidence_level} interval (baseline)",
         "notes": st.column_config.TextColumn("Notes", width="large"),
     },
 )

@@ -1,15 +1,12 @@
-"""Trends (landing page): each mission's index wave by wave for up to four groups."""
+"""Trends: each mission's index wave by wave for up to four groups, twelve small charts on
+one shared axis with one legend and the key before them."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-
-import charts
-import data
-import pickers
-import ui
-from formatting import (
+from lui.present import charts, queries
+from lui.present.formatting import (
     BREAK_MARK,
     FALL_MARK,
     LOW_BASE_MARK,
@@ -21,11 +18,14 @@ from formatting import (
     index_cell,
 )
 
+import pickers
+import ui
+
 marts = ui.require_marts()
-rules = data.thresholds(marts)
-wave_frame = data.waves(marts)
+rules = queries.thresholds(marts)
+wave_frame = queries.waves(marts)
 wave_ids = wave_frame["wave_id"].tolist()
-mission_names = data.missions(marts)["mission_name"].tolist()
+mission_names = queries.missions(marts)["mission_name"].tolist()
 
 st.title("Levelling Up Index: trends")
 st.markdown(
@@ -47,9 +47,10 @@ with right:
     with_uk = breakdown != "all" and st.toggle("Show the UK alongside", True, key="trends_uk")
     shared_y = st.toggle(
         "Same y-axis",
-        False,
+        True,
         key="trends_shared_y",
-        help="One scale for all twelve charts, so a one-point move looks like one point.",
+        help="One scale for all twelve charts, so a one-point move looks like one point "
+        "everywhere. Off: each chart zooms to its own range.",
     )
 with st.popover("Missions shown", icon=":material/filter_list:"):
     chosen_missions = st.multiselect(
@@ -62,9 +63,9 @@ if not groups:
 elif not chosen_missions:
     st.info("Choose at least one mission.")
 else:
-    frame = data.mission_trends(marts, breakdown, tuple(groups))
+    frame = queries.mission_trends(marts, breakdown, tuple(groups))
     if with_uk:
-        frame = pd.concat([data.mission_trends(marts, "all", (UK,)), frame])
+        frame = pd.concat([queries.mission_trends(marts, "all", (UK,)), frame])
     frame = frame[frame["mission_name"].isin(chosen_missions)]
     if len(wave_ids) == 1:
         st.info(
@@ -74,6 +75,22 @@ else:
         )
     shown_groups = [UK, *groups] if with_uk else groups
     y_domain = charts.index_domain(frame) if shared_y else None
+    # the key first, then one legend for every chart
+    st.caption(
+        f"Key: line, a group's index; shaded band, its {rules.confidence_level} interval; "
+        f"◆ the change since the previous wave is significant ({rules.confidence_level} "
+        f"level); dotted ring, low base (under {rules.low_base_threshold} respondents), treat "
+        f"with caution; gap, suppressed (under {rules.suppression_threshold} respondents); "
+        "dashed rule, trend break: the mission's questions changed, so that wave is not "
+        "comparable with the one before (never marked significant). Hover a point for its "
+        "base and interval. "
+        + (
+            "One y-axis for all missions."
+            if shared_y
+            else "Each chart has its own y-axis: compare the numbers, not the slopes."
+        )
+    )
+    ui.group_legend(charts.group_colours(shown_groups))
     # A grid of one chart per mission, a row of three at a time: on a narrow screen the
     # rows stack and each row's charts stack, so all twelve stay visible in mission order.
     for start in range(0, len(chosen_missions), 3):
@@ -87,19 +104,10 @@ else:
                         shown_groups,
                         y_domain=y_domain,
                         title=mission,
+                        legend=False,
                     ),
                     width="stretch",
                 )
-    st.caption(
-        f"Shaded band: {rules.confidence_level} interval. ◆ the change since the previous "
-        f"wave is significant ({rules.confidence_level} level). Dotted ring: low base (under "
-        f"{rules.low_base_threshold} respondents), treat with caution. Gap: suppressed (under "
-        f"{rules.suppression_threshold} respondents). Dashed "
-        "rule: trend break, the mission's questions changed, so that wave is not comparable "
-        "with the one before (never marked significant). Hover a point for its base and "
-        "interval. "
-        + ("One y-axis for all missions." if shared_y else "Each chart has its own y-axis.")
-    )
     st.caption(fieldwork_caption(wave_frame))
     st.caption(bases_caption(frame))
 

@@ -35,9 +35,7 @@ import pytest
 from test_app import DEMO_WAVES
 
 from lui.paths import PROJECT_ROOT
-
-sys.path.insert(0, str(PROJECT_ROOT / "streamlit_app"))
-from charts import MOVEMENT_COLOURS  # noqa: E402 - the app's modules live beside app.py
+from lui.present.charts import MOVEMENT_COLOURS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -54,8 +52,8 @@ GROUPS = ["North East", "London", "South West"]
 WIDTHS = {"desktop": 1440, "mobile": 390}
 # url path -> the page's title (h1)
 PAGES = {
-    "": "Levelling Up Index: trends",
-    "overview": "Overview: index scores for the 12 missions",
+    "": "Levelling Up Index: the 12 missions",
+    "trends": "Levelling Up Index: trends",
     "missions?mission=4": "Mission 4: Internet",
     "scorecard": "Scorecard",
     "breakdown": "Index scores by group",
@@ -317,7 +315,8 @@ def test_every_page_reads_right(
         assert not problems, "\n".join(problems)
         violations = axe_violations(page)
         assert not violations, "\n".join(violations)
-        name = (path.split("?")[0] or "trends") + ("-" + path.split("=")[-1] if "?" in path else "")
+        query = "-" + path.split("=")[-1] if "?" in path else ""
+        name = (path.split("?")[0] or "overview") + query
         shot = tmp_path / f"{name}-{width}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 20_000
@@ -336,8 +335,28 @@ def test_mobile_keeps_all_missions_in_order(
     missions = missions_in(request.getfixturevalue("demo_marts"))
     page = browser.new_page(viewport={"width": WIDTHS["mobile"], "height": 900})
     try:
+        # the landing page: all twelve missions at a glance, in order, each saying its change
+        # in words beside the colour
         page.goto(app_url, wait_until="domcontentloaded")
         expect(page.get_by_role("heading", name=PAGES[""])).to_be_visible(timeout=UI_TIMEOUT_MS)
+        settle(page)
+        tiles = reading_order(page, ".lui-tile h3")
+        assert tiles == [f"{number}. {name}" for number, name in enumerate(missions, start=1)]
+        key_top, tile_top = page.evaluate(
+            """() => [
+              [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+                .find(e => e.textContent.startsWith('Key:')).getBoundingClientRect().top,
+              document.querySelector('.lui-tile').getBoundingClientRect().top]"""
+        )
+        assert key_top < tile_top, "the key comes before the tiles"
+        words = page.locator(".lui-tile").all_inner_texts()
+        assert all("significant" in w or "trend break" in w or "since" not in w for w in words), (
+            words
+        )
+        page.goto(f"{app_url}/trends", wait_until="domcontentloaded")
+        expect(page.get_by_role("heading", name=PAGES["trends"])).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
         # a phone's page is long: wait until every mission's chart is drawn, not only the
         # ones drawn so far (settle waits for those)
         page.wait_for_function(
@@ -349,6 +368,16 @@ def test_mobile_keeps_all_missions_in_order(
         settle(page)
         titles = reading_order(page, '[data-testid="stVegaLiteChart"] svg .role-title-text')
         assert titles == missions
+        # one legend for the grid (none in the charts), and the key before the charts
+        assert page.locator('[data-testid="stVegaLiteChart"] svg .role-legend').count() == 0
+        key_top, chart_top = page.evaluate(
+            """() => [
+              [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+                .find(e => e.textContent.startsWith('Key:')).getBoundingClientRect().top,
+              document.querySelector('[data-testid="stVegaLiteChart"]')
+                .getBoundingClientRect().top]"""
+        )
+        assert key_top < chart_top, "the key comes before the charts"
         page.goto(f"{app_url}/scorecard", wait_until="domcontentloaded")
         expect(page.get_by_role("heading", name="Scorecard")).to_be_visible(timeout=UI_TIMEOUT_MS)
         settle(page)
@@ -422,7 +451,7 @@ def test_trends_page_in_chromium(
     marts = request.getfixturevalue("demo_marts")
     page = browser.new_page(viewport={"width": 1400, "height": 2150})
     try:
-        page.goto(app_url, wait_until="domcontentloaded")
+        page.goto(f"{app_url}/trends", wait_until="domcontentloaded")
         expect(page.get_by_role("heading", name="Levelling Up Index: trends")).to_be_visible(
             timeout=UI_TIMEOUT_MS
         )

@@ -163,17 +163,12 @@ def test_cross_breakdowns_may_be_explicit_pairs_and_refuse_anything_else():
 
 
 def test_the_app_has_a_label_for_every_breakdown():
-    import sys
+    from lui.present import formatting, queries
 
-    sys.path.insert(0, str(PROJECT_ROOT / "streamlit_app"))
-    try:
-        import data
-    finally:
-        sys.path.remove(str(PROJECT_ROOT / "streamlit_app"))
-    assert contract.REPORTED_BREAKDOWNS == data.BREAKDOWN_ORDER
-    assert ("all", *contract.BREAKDOWNS) == data.BREAKDOWN_ORDER[: len(contract.BREAKDOWNS) + 1]
-    assert set(data.BREAKDOWN_LABELS) == set(data.BREAKDOWN_ORDER)
-    assert data.BREAKDOWN_LABELS["region_x_imd_quintile"] == "Region x Deprivation quintile"
+    assert contract.REPORTED_BREAKDOWNS == queries.BREAKDOWN_ORDER
+    assert ("all", *contract.BREAKDOWNS) == queries.BREAKDOWN_ORDER[: len(contract.BREAKDOWNS) + 1]
+    assert set(formatting.BREAKDOWN_LABELS) == set(queries.BREAKDOWN_ORDER)
+    assert formatting.BREAKDOWN_LABELS["region_x_imd_quintile"] == "Region x Deprivation quintile"
 
 
 def test_the_thresholds_are_the_dbt_vars():
@@ -190,7 +185,7 @@ def test_no_threshold_is_written_as_a_number_outside_its_home():
     prose = re.compile(r"(under|fewer than) (100|50) respondents|1\.96|95%")
     homes = [
         *(PROJECT_ROOT / "streamlit_app" / "views").glob("*.py"),
-        PROJECT_ROOT / "streamlit_app" / "data.py",
+        *(PROJECT_ROOT / "src" / "lui" / "present").glob("*.py"),
     ]
     found = [
         f"{path.relative_to(PROJECT_ROOT)}:{number}"

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
 # the documents whose ```sql examples must run as written on the demo marts
-DOCUMENTS_WITH_SQL = ("README.md", "docs/what_moved.md")
+DOCUMENTS_WITH_SQL = ("README.md", "docs/querying.md", "docs/what_moved.md")
 SOUTHERN_REGIONS = ("London", "South East", "South West", "East of England")
 
 

@@ -77,7 +77,7 @@ def test_pdf_follows_the_reports_structure_with_the_marts_numbers(
     pages = text.split("\f")
     headings = [
         "Levelling Up Index: wave " + DEMO_WAVES[-1],
-        "Key findings",
+        "Main points",
         "Overview: index scores for the 12 missions",
         *[f"Mission {m}: {name}" for m, name, *_ in uk_rows(demo_marts, DEMO_WAVES[-1])],
         "Urban and rural areas",
@@ -85,7 +85,8 @@ def test_pdf_follows_the_reports_structure_with_the_marts_numbers(
         "Index scores by ONS area classification",
         "Perceptions: ",
         "Priorities: top five answers in each nation",
-        "Methodology and bases",
+        "Things you need to know",
+        "Waves and bases",
     ]
     positions = [text.find(h) for h in headings]
     assert all(p >= 0 for p in positions), [
@@ -118,6 +119,50 @@ def test_pdf_follows_the_reports_structure_with_the_marts_numbers(
         assert inked > 0.01 * grey.width * grey.height, f"{image.name} is nearly blank"
 
 
+INTERNAL_NAMES = re.compile(
+    r"mission_name|response_label|group_label|index_score|unweighted_base|wave_id|breakdown"
+    r"|imd_quintile|urban_rural|age_band|supergroup_x|\w+_x_\w+|fct_\w+|significant_(raw|fdr)"
+)
+
+
+def mission_pages(text: str, missions: list[tuple]) -> dict[int, str]:
+    """Each mission's pages of the PDF's text: from its heading to the next section's."""
+    starts = [text.find(f"Mission {m}: {name}") for m, name, *_ in missions]
+    ends = [*starts[1:], text.find("Urban and rural areas", starts[-1])]
+    return {m: text[a:b] for (m, *_), a, b in zip(missions, starts, ends, strict=True)}
+
+
+def test_pdf_labels_are_whole_and_human(pdf_report: Path, demo_marts: Path) -> None:
+    """What the text can tell of the layout: every group's label on each mission page whole
+    (a squeezed chart cut "Business, Education and Heritage Centres" short), wave labels apart
+    (not "2022-022022-08"), no column or breakdown name anywhere, and page 1 saying that the
+    demo's data are synthetic, with the release date."""
+    text = subprocess.run(
+        [tool("pdftotext"), str(pdf_report), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = re.sub(r"\s+", " ", text)
+    with duckdb.connect(str(demo_marts), read_only=True) as con:
+        groups = con.execute(
+            """
+            select distinct breakdown, group_label from marts.fct_mission_index
+            where wave_id = ? and breakdown in ('region', 'nation', 'supergroup', 'urban_rural')
+            """,
+            [DEMO_WAVES[-1]],
+        ).fetchall()
+    labels = [g for _, g in groups] + ["1 – most deprived", "5 – least deprived", "All UK"]
+    missions = uk_rows(demo_marts, DEMO_WAVES[-1])
+    for mission, page in mission_pages(flat, missions).items():
+        missing = [label for label in labels if label not in page]
+        assert missing == [], f"mission {mission}: labels not whole: {missing}"
+        for wave in DEMO_WAVES:
+            assert wave in page, f"mission {mission}: trend lacks {wave}"
+    assert not re.search(r"\d{4}-\d{2}\d{4}-\d{2}", flat), "wave labels run together"
+    assert not INTERNAL_NAMES.search(text), INTERNAL_NAMES.search(text)
+    first = text.split("\f")[0]
+    assert "These data are synthetic" in re.sub(r"\s+", " ", first)
+    assert "Release date:" in first
+
+
 def test_pdf_never_shows_a_trend_break_as_significant(
     demo_marts: Path,
     tmp_path: Path,
@@ -142,58 +187,96 @@ def test_pdf_never_shows_a_trend_break_as_significant(
     assert any("(a trend break)" in p for p in text.split("\f")), "named in the key findings"
 
 
-def test_xlsx_has_a_sheet_per_view_with_the_apps_cells(
+def _table(sheet, first_header: str) -> tuple[list, list[tuple]]:
+    """A gptables sheet's table: its header row (the one starting `first_header`, under the
+    title and notes rows) and the rows under it."""
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[0] == first_header)
+    return list(rows[start]), [r for r in rows[start + 1 :] if r[0] is not None]
+
+
+def test_xlsx_follows_the_spreadsheet_standard_with_numbers_as_numbers(
     demo_marts: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The GSS standard for statistics in spreadsheets: cover, contents and notes sheets; one
+    table a sheet under a title in A1; human sheet names; estimates stored as numbers with a
+    signed number format; [c] exactly where a group is suppressed, [low] beside a low base,
+    explained on the notes sheet."""
     monkeypatch.setenv("LUI_MARTS", str(demo_marts))
     out = tmp_path / "tables.xlsx"
     assert main(["report", "--wave", TREND_BREAK_WAVE, "--out", str(out)]) == 0
     book = load_workbook(out)
+    assert book.sheetnames[:3] == ["Cover", "Contents", "Notes"]
     for sheet in (
-        "Overview",
-        "Key findings",
-        "Index by nation",
-        "Index by region",
-        "Index by supergroup",
-        "Index by imd_quintile",
-        "Top priorities by nation",
-        "Bases",
-        "Notes",
+        "Main points",
+        "UK index",
+        "By nation",
+        "By region",
+        "By ONS area supergroup",
+        "By deprivation quintile",
+        "By area type and deprivation",
+        "Significance tests",
+        "Priorities by nation",
+        "Waves",
     ):
         assert sheet in book.sheetnames, book.sheetnames
-    overview = {
-        row[0]: row for row in book["Overview"].iter_rows(min_row=2, values_only=True) if row[0]
-    }
-    for _, name, score, _change, significant, trend_break in uk_rows(demo_marts, TREND_BREAK_WAVE):
-        _, index, interval, shown_change, base, _ = overview[name]
-        assert index == signed(score)
-        assert re.fullmatch(r"-?\d+\.\d to -?\d+\.\d", interval)
-        assert isinstance(base, int) and base > 0
+    for name in book.sheetnames:
+        assert len(name) <= 31 and "_" not in name, name
+        assert isinstance(book[name]["A1"].value, str) and book[name]["A1"].value, name
+    assert "synthetic" in " ".join(str(c.value) for c in book["Cover"]["A"] if c.value)
+    notes = " ".join(str(c.value) for row in book["Notes"].iter_rows() for c in row if c.value)
+    assert all(mark in notes for mark in ("[c]", "[low]", "[x]"))
+
+    header, rows = _table(book["UK index"], "Mission")
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    sheet = book["UK index"]
+    index_column = header.index("Index") + 1
+    for _, name, score, change, significant, trend_break in uk_rows(demo_marts, TREND_BREAK_WAVE):
+        row = by_name[name]
+        assert isinstance(row["Index"], float) and row["Index"] == pytest.approx(score, abs=1e-9)
+        assert isinstance(row["Change since previous wave"], float)
+        assert row["Change since previous wave"] == pytest.approx(change, abs=1e-9)
+        low, high = row["Change: lower 95% limit"], row["Change: upper 95% limit"]
+        assert isinstance(low, float) and low < change < high
+        assert isinstance(row["Base (respondents)"], int)
         if trend_break:
-            assert shown_change.endswith("‡") and not {"▲", "▼"} & set(shown_change)
+            assert row["Change significant"] == "No (trend break)"
         else:
-            assert ("▲" in shown_change or "▼" in shown_change) == bool(significant)
+            assert row["Change significant"] == ("Yes" if significant else "No")
+    column = next(sheet.iter_cols(min_col=index_column, max_col=index_column))
+    formats = {c.number_format for c in column[-12:]}
+    assert formats == {"+0.0;-0.0;0.0"}
+
     with duckdb.connect(str(demo_marts), read_only=True) as con:
         cells = con.execute(
             """
-            select group_label, mission_name, index_score, vs_rest, low_base, suppressed
-            from marts.fct_mission_index where wave_id = ? and breakdown = 'supergroup'
+            select group_label, mission_name, index_score, low_base, suppressed
+            from marts.fct_mission_index where wave_id = ? and breakdown = 'gender'
             """,
             [TREND_BREAK_WAVE],
         ).fetchall()
-    sheet = list(book["Index by supergroup"].iter_rows(values_only=True))
-    header, rows = sheet[0], {r[0]: r for r in sheet[1:]}
-    assert header[:2] == ("Group", "Base (n)") and rows["All UK"]
-    for group, mission, score, vs_rest, low_base, suppressed in cells:
-        cell = rows[group][header.index(mission)]
+        tests = con.execute(
+            "select count(*) from marts.fct_significance_tests where wave_id = ?",
+            [TREND_BREAK_WAVE],
+        ).fetchone()[0]
+    header, rows = _table(book["By gender"], "Group")
+    by_group = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert by_group["All UK"]
+    assert any(suppressed for *_, suppressed in cells), "the demo suppresses gender 'Other'"
+    for group, mission, score, low_base, suppressed in cells:
+        cell = by_group[group][mission]
         if suppressed:
-            assert cell == "suppressed"
-            continue
-        assert cell.split()[0] == signed(score)
-        assert ("▲" in cell) == (vs_rest == "above") and ("▼" in cell) == (vs_rest == "below")
-        assert ("†" in cell) == bool(low_base)
+            assert cell == "[c]"
+        else:
+            assert isinstance(cell, float) and cell == pytest.approx(score, abs=1e-9)
+        if low_base:
+            assert by_group[group]["Low base"] == "[low]"
+    header, rows = _table(book["Significance tests"], "Test")
+    assert len(rows) == tests
+    assert all(isinstance(r[header.index("p-value")], float) for r in rows)
+    assert {r[header.index("Significant after FDR control")] for r in rows} == {"Yes", "No"}
 
 
 def test_report_misuse_is_a_one_line_reason(

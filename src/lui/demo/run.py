@@ -10,17 +10,23 @@ same file again changes nothing and the build replaces the marts.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
+import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 
 from lui.demo import generate
 from lui.demo import model as demo_model
+from lui.errors import LuiError
 from lui.landing import land
 from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
-from lui.warehouse import build, publish
+from lui.present import release
+from lui.warehouse import publish
+from lui.warehouse.dbt import dbt_build
 
 DEFAULT_DIR = PROJECT_ROOT / "demo_waves"
 SIGNIFICANT = "*"
@@ -48,8 +54,27 @@ def demo_waves() -> dict[str, int]:
     return {wave: demo_model.BASELINE_RESPONDENTS for wave in demo_model.DEMO_WAVES}
 
 
-def _step(number: int, total: int, text: str) -> None:
-    print(f"[{number}/{total}] {text}", flush=True)
+class _Steps:
+    """Numbered steps, each printed as it starts and timed on its own when the next starts
+    (the time beside a step is that step's, not the time since the start)."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.number = total, 0
+        self.started = self.step_started = time.monotonic()
+
+    def next(self, text: str) -> None:
+        self._close()
+        self.number += 1
+        self.step_started = time.monotonic()
+        print(f"[{self.number}/{self.total}] {text}", flush=True)
+
+    def _close(self) -> None:
+        if self.number:
+            print(f"      done in {time.monotonic() - self.step_started:.0f} s", flush=True)
+
+    def finish(self) -> float:
+        self._close()
+        return time.monotonic() - self.started
 
 
 def _number(value: float | None, width: int, signed: bool = False) -> str:
@@ -105,10 +130,9 @@ def run_demo(
     target = (warehouse or warehouse_path()).resolve()
     published = (marts or marts_path()).resolve()
     waves = demo_waves()
-    total = 5
-    started = time.monotonic()
+    steps = _Steps(5)
 
-    _step(1, total, f"generating {len(waves)} demo waves into {directory}")
+    steps.next(f"generating {len(waves)} demo waves into {directory}")
     files: dict[str, Path] = {}
     for wave_id, respondents in waves.items():
         path = directory / f"wave_{wave_id}.parquet"
@@ -116,25 +140,74 @@ def run_demo(
         files[wave_id] = path
         print(f"      {path.name}: {respondents:,} respondents", flush=True)
 
-    _step(2, total, f"landing each wave in {target}")
+    steps.next(f"landing each wave in {target}")
     for wave_id, path in files.items():
         outcome = land.land_file(path, wave_id, warehouse=target)
         print(f"      {wave_id}: {outcome}", flush=True)
 
-    _step(3, total, "dbt build, every wave (about a minute)")
-    build.build(warehouse=target, publish_marts=False)
+    log = target.parent / "dbt-build.log"
+    steps.next(f"dbt build, every wave (a minute or two; its log: {log})")
+    try:
+        result = dbt_build(warehouse=target)
+    except LuiError:
+        print(f"      the build failed: dbt's own log is {target.parent / 'dbt' / 'logs'}")
+        raise
+    log.write_text(result.stdout)
+    print(f"      {summary_line(result.stdout)}", flush=True)
 
-    _step(4, total, f"publishing the marts to {published}")
+    steps.next(f"publishing the marts to {published}")
     result = publish.publish(target, published)
     print(f"      {publish.report(result)}", flush=True)
+    mark_synthetic(published.parent / "release.toml", files.values())
 
-    _step(5, total, f"latest wave from the published marts ({time.monotonic() - started:.0f} s)")
+    steps.next("the latest wave, from the published marts")
     print()
     print(summary(published, result.latest_wave))
     print()
-    print("Open the app: make app   (or `lui app --port N`)")
-    print(f"Query the marts: duckdb -readonly {published}")
+    seconds = steps.finish()
+    print(next_steps(published, result.latest_wave, seconds))
     return result
+
+
+def summary_line(dbt_output: str) -> str:
+    """dbt's closing count ('PASS=343 WARN=0 ERROR=0 SKIP=0 ...'), or a plain 'built'."""
+    for line in reversed(dbt_output.splitlines()):
+        if "PASS=" in line:
+            return "dbt: " + line[line.index("PASS=") :].strip()
+    return "built"
+
+
+def next_steps(published: Path, wave: str, seconds: float) -> str:
+    """What to do next, as commands that work as printed (no venv to activate first)."""
+    duckdb_cli = Path(sys.executable).with_name("duckdb")
+    lui = Path(sys.executable).with_name("lui")
+    return "\n".join(
+        [
+            f"Done in {seconds:.0f} s. Next:",
+            "  make app          the app on http://localhost:8501 (Ctrl-C stops it)",
+            f"  make report       wave {wave}'s report as a PDF (WAVE=YYYY-MM, FORMAT=xlsx)",
+            f"  {_relative(duckdb_cli)} -readonly {_relative(published)}",
+            "                    query the marts (README: Query the marts)",
+            f"  {_relative(lui)} --help   every command",
+        ]
+    )
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def mark_synthetic(config: Path, files: Iterable[Path]) -> None:
+    """Record the demo files as synthetic in the release configuration beside the marts, so
+    every report of them says so (lui.present.release); a configuration of the user's own
+    is left alone."""
+    if config.exists() and not config.read_text().startswith(release.DEMO_HEADER):
+        print(f"      {config} is yours: the demo's files are not marked synthetic in it")
+        return
+    release.write_synthetic(config, [hashlib.sha256(p.read_bytes()).hexdigest() for p in files])
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

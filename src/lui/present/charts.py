@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from formatting import (
+from lui.present.formatting import (
     ABOVE_MARK,
     BELOW_MARK,
     MOVEMENT_CLASSES,
@@ -91,12 +91,16 @@ def _configured(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin
     )
 
 
-def _group_colour(group_order: Sequence[str]) -> alt.Scale:
+def group_colours(group_order: Sequence[str]) -> dict[str, str]:
+    """Each group's colour (the UK dark grey, then the palette in order): the charts' scale,
+    and the one legend a grid of charts shares."""
     palette = iter(GROUP_COLOURS * 3)
-    return alt.Scale(
-        domain=list(group_order),
-        range=[UK_COLOUR if g in (UK, "All UK") else next(palette) for g in group_order],
-    )
+    return {g: UK_COLOUR if g in (UK, "All UK") else next(palette) for g in group_order}
+
+
+def _group_colour(group_order: Sequence[str]) -> alt.Scale:
+    colours = group_colours(group_order)
+    return alt.Scale(domain=list(colours), range=list(colours.values()))
 
 
 def index_domain(frame: pd.DataFrame) -> list[float]:
@@ -166,11 +170,13 @@ def trend_chart(
     width: int | str = "container",
     height: int = 170,
     title: str | None = None,
+    legend: bool = True,
 ) -> alt.LayerChart:
     """One mission's index by wave: a line per group, its confidence interval as a band, diamonds
     where the change since the previous wave is significant (never across a trend break),
     rings on low bases and a dashed, labelled rule at trend breaks. Suppressed points are
-    gaps. `y_domain` shares one y-axis across a grid of these."""
+    gaps. `y_domain` shares one y-axis across a grid of these, and `legend=False` leaves the
+    group legend to the grid (one legend, group_colours)."""
     plot = trend_frame(frame)
     x = alt.X("wave_id:O", sort=list(wave_order), title=None, axis=alt.Axis(labelAngle=0))
     scale = alt.Scale(zero=False) if y_domain is None else alt.Scale(domain=list(y_domain))
@@ -180,7 +186,15 @@ def trend_chart(
         title="Group",
         sort=list(group_order),
         scale=_group_colour(group_order),
-        legend=alt.Legend(columns=legend_columns(len(group_order))),
+        # the legend draws each group as its line, full strength (not the band's tint)
+        legend=alt.Legend(
+            columns=legend_columns(len(group_order)),
+            symbolType="stroke",
+            symbolOpacity=1,
+            symbolStrokeWidth=3,
+        )
+        if legend
+        else None,
     )
     tooltip = [
         alt.Tooltip("group_label:N", title="Group"),

@@ -1,4 +1,5 @@
-"""Every query the app runs: named functions over the published marts, cached per copy.
+"""Every query the app and the report run: named functions over the published marts,
+cached per copy.
 
 Rules this module keeps (and the pages rely on):
 - it reads only the published file (`LUI_MARTS`, default warehouse/published.duckdb);
@@ -8,20 +9,78 @@ Rules this module keeps (and the pages rely on):
 - results are cached with the published file's identity (path, inode, mtime, size) as an
   argument, so a newly published copy is picked up on the next rerun, without a restart,
   and results are reused until a new copy is published.
+
+Caching is an adapter: outside Streamlit (the report, the CLI, the tests) a small LRU
+cache that hands out copies; the app installs `st.cache_data` with `use_cache` (see
+streamlit_app/app.py), so its sessions share one cache. Each function's `__wrapped__` is
+the uncached query (bench/stages.py times those).
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 import duckdb
 import pandas as pd
-import streamlit as st
+
 from lui import contract
 from lui.paths import marts_path
+from lui.present.formatting import UK
 
-from formatting import BREAKDOWN_LABELS, UK  # noqa: F401 - the pages read them here too
+P = ParamSpec("P")
+R = TypeVar("R")
+CacheFactory = Callable[[Callable[..., Any], int], Callable[..., Any]]
+
+
+def lru_copies(function: Callable[..., Any], max_entries: int) -> Callable[..., Any]:
+    """The default cache: an LRU of `max_entries` results that returns a copy of each, so a
+    caller that changes a frame does not change the cached one (as st.cache_data does)."""
+    remembered = functools.lru_cache(maxsize=max_entries)(function)
+
+    def call(*args: Any) -> Any:
+        return copy.deepcopy(remembered(*args))
+
+    call.cache_clear = remembered.cache_clear  # type: ignore[attr-defined]
+    return call
+
+
+_factory: CacheFactory = lru_copies
+_cached_functions: list[Callable[..., Any]] = []
+
+
+def use_cache(factory: CacheFactory) -> None:
+    """Cache every query with `factory(function, max_entries)` from now on (the app passes
+    st.cache_data); calling it again with the same factory keeps the caches."""
+    global _factory
+    if factory is _factory:
+        return
+    _factory = factory
+    for function in _cached_functions:
+        function._cache = None  # type: ignore[attr-defined]
+
+
+def cached(max_entries: int) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Cache a query (keyed by its arguments, the first being the copy's identity) with the
+    installed cache factory, made on first call."""
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            if call._cache is None:  # type: ignore[attr-defined]
+                call._cache = _factory(function, max_entries)  # type: ignore[attr-defined]
+            return call._cache(*args, **kwargs)  # type: ignore[attr-defined]
+
+        call._cache = None  # type: ignore[attr-defined]
+        _cached_functions.append(call)
+        return call
+
+    return decorate
+
 
 BREAKDOWN_ORDER: tuple[str, ...] = contract.REPORTED_BREAKDOWNS
 # Groups in the report's order: English regions north to south (London last), then the
@@ -132,7 +191,7 @@ def _has_marts(con: duckdb.DuckDBPyConnection) -> bool:
 # --------------------------------------------------------------------------------------
 # Dimensions and choices
 # --------------------------------------------------------------------------------------
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(32)
 def waves(marts: Marts) -> pd.DataFrame:
     """dim_wave in wave order."""
     return _query(
@@ -147,7 +206,7 @@ def waves(marts: Marts) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(32)
 def missions(marts: Marts) -> pd.DataFrame:
     """dim_mission in mission order."""
     return _query(
@@ -160,7 +219,7 @@ def missions(marts: Marts) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(32)
 def breakdowns(marts: Marts) -> list[str]:
     """Breakdowns present in the index, in the report's order."""
     found = set(
@@ -170,7 +229,7 @@ def breakdowns(marts: Marts) -> list[str]:
     return known + sorted(found - set(known))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def groups(marts: Marts, breakdown: str) -> list[str]:
     """Groups of one breakdown in the report's order (GROUP_ORDER)."""
     frame = _query(
@@ -193,12 +252,12 @@ _INDEX_COLUMNS = """
     i.group_label, i.mission_id, i.mission_name, i.index_score, i.ci_low, i.ci_high,
     i.standard_error, i.unweighted_base, i.weighted_base, i.effective_base, i.vs_rest,
     i.previous_wave_id, i.change_vs_previous, i.change_significant, i.trend_break,
-    i.low_base, i.suppressed
+    i.low_base, i.suppressed, i.change_standard_error, i.change_ci_low, i.change_ci_high
 """
 _INDEX_FROM = "from marts.fct_mission_index as i join marts.dim_wave as w using (wave_id)"
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def mission_trends(marts: Marts, breakdown: str, group_labels: tuple[str, ...]) -> pd.DataFrame:
     """fct_mission_index for some groups of a breakdown, every wave and mission."""
     return _query(
@@ -212,7 +271,7 @@ def mission_trends(marts: Marts, breakdown: str, group_labels: tuple[str, ...]) 
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def breakdown_index(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
     """One wave's index for every group of a breakdown, with the UK row first."""
     return _query(
@@ -226,7 +285,7 @@ def breakdown_index(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def scorecard(marts: Marts, breakdown: str, group_label: str) -> pd.DataFrame:
     """The latest wave's 12 missions for one group, with change since the baseline.
 
@@ -248,7 +307,9 @@ def scorecard(marts: Marts, breakdown: str, group_label: str) -> pd.DataFrame:
             l.effective_base, l.vs_rest, l.low_base, l.suppressed,
             l.previous_wave_id, l.change_vs_previous, l.change_significant, l.trend_break,
             c.baseline_wave_id, c.baseline_index_score as baseline_score,
-            c.change_vs_baseline, c.change_vs_baseline_significant, c.break_since_baseline
+            c.change_vs_baseline, c.change_vs_baseline_significant, c.break_since_baseline,
+            l.change_ci_low, l.change_ci_high, c.change_vs_baseline_ci_low,
+            c.change_vs_baseline_ci_high
         from rows as l
         join marts.fct_mission_change_since_baseline as c
             using (wave_id, breakdown, group_label, mission_id)
@@ -259,7 +320,7 @@ def scorecard(marts: Marts, breakdown: str, group_label: str) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached(64)
 def wave_index(marts: Marts, wave_id: str) -> pd.DataFrame:
     """One wave's index for every breakdown, group and mission (mission pages, overview,
     key findings, the wave report), UK first, groups in the report's order."""
@@ -274,7 +335,79 @@ def wave_index(marts: Marts, wave_id: str) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached(64)
+def since_baseline(marts: Marts, wave_id: str, breakdown: str) -> pd.DataFrame:
+    """One wave's change since each group's baseline (fct_mission_change_since_baseline) for
+    the UK and every group of a breakdown, with its interval, in mission order."""
+    return _query(
+        marts,
+        f"""
+        select wave_id, breakdown, group_label, mission_id, mission_name, baseline_wave_id,
+               change_vs_baseline, change_vs_baseline_significant, break_since_baseline,
+               change_vs_baseline_ci_low, change_vs_baseline_ci_high
+        from marts.fct_mission_change_since_baseline
+        where wave_id = ? and (breakdown = ? or breakdown = 'all')
+        order by mission_id, breakdown <> 'all', {_group_sort("group_label")}
+        """,
+        [wave_id, breakdown, list(GROUP_ORDER)],
+    )
+
+
+TEST_COLUMNS = [
+    "wave_id",
+    "test_kind",
+    "breakdown",
+    "group_label",
+    "mission_id",
+    "mission_name",
+    "compared_wave_id",
+    "unweighted_base",
+    "estimate",
+    "standard_error",
+    "z",
+    "p_value",
+    "significant_raw",
+    "tests_in_wave",
+    "p_value_fdr",
+    "significant_fdr",
+]
+
+
+@cached(64)
+def significance_tests(marts: Marts, wave_id: str) -> pd.DataFrame:
+    """Every significance test of one wave (fct_significance_tests) with its raw and its
+    false-discovery-rate flag, smallest p first; empty for a copy without that mart."""
+    if not _has_table(marts, "fct_significance_tests"):
+        return pd.DataFrame(columns=[*TEST_COLUMNS, "index_score", "ci_low", "ci_high"])
+    columns = ", ".join(f"m.{c}" if c == "mission_name" else f"t.{c}" for c in TEST_COLUMNS)
+    return _query(
+        marts,
+        f"""
+        select {columns}, i.index_score,
+            case t.test_kind
+                when 'change_vs_previous' then i.change_ci_low
+                when 'change_vs_baseline' then c.change_vs_baseline_ci_low
+            end as ci_low,
+            case t.test_kind
+                when 'change_vs_previous' then i.change_ci_high
+                when 'change_vs_baseline' then c.change_vs_baseline_ci_high
+            end as ci_high
+        from marts.fct_significance_tests as t
+        join marts.dim_mission as m on t.mission_id = m.mission_id
+        left join marts.fct_mission_index as i
+            on i.wave_id = t.wave_id and i.breakdown = t.breakdown
+            and i.group_label = t.group_label and i.mission_id = t.mission_id
+        left join marts.fct_mission_change_since_baseline as c
+            on c.wave_id = t.wave_id and c.breakdown = t.breakdown
+            and c.group_label = t.group_label and c.mission_id = t.mission_id
+        where t.wave_id = ?
+        order by t.p_rank
+        """,
+        [wave_id],
+    )
+
+
+@cached(64)
 def mission_questions(marts: Marts, mission_id: int) -> pd.DataFrame:
     """The questions behind one mission with their weights, in questionnaire order."""
     return _query(
@@ -294,7 +427,7 @@ def mission_questions(marts: Marts, mission_id: int) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # Priorities
 # --------------------------------------------------------------------------------------
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def priorities(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
     """fct_priorities for one wave and breakdown, with the UK's rows and rank."""
     return _query(
@@ -316,7 +449,7 @@ def priorities(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def top_priorities(marts: Marts, wave_id: str, breakdown: str, top: int) -> pd.DataFrame:
     """Each group's `top` priorities by the mart's rank_in_group (the report's "top five
     answers in each nation"), groups in the report's order."""
@@ -333,7 +466,7 @@ def top_priorities(marts: Marts, wave_id: str, breakdown: str, top: int) -> pd.D
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(32)
 def priority_waves(marts: Marts) -> list[str]:
     """Waves that have priorities, newest first."""
     frame = _query(
@@ -354,7 +487,7 @@ def priority_waves(marts: Marts) -> list[str]:
 PERCEPTION_EXTRAS: tuple[str, ...] = ("support_la_control", "support_mayor")
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(32)
 def perception_questions(marts: Marts) -> pd.DataFrame:
     """The perception questions, then the devolution questions, one row each."""
     return _query(
@@ -370,7 +503,7 @@ def perception_questions(marts: Marts) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def question_toplines(
     marts: Marts, question_code: str, breakdown: str, wave_id: str
 ) -> pd.DataFrame:
@@ -390,7 +523,7 @@ def question_toplines(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def question_over_time(marts: Marts, question_code: str) -> pd.DataFrame:
     """One question's answers for the UK in every wave that asked it, waves in order,
     answers in scale order."""
@@ -412,7 +545,7 @@ def question_over_time(marts: Marts, question_code: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # Data quality
 # --------------------------------------------------------------------------------------
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(32)
 def landings(marts: Marts) -> pd.DataFrame:
     """The landing log: every successful landing, newest first."""
     return _query(
@@ -426,7 +559,7 @@ def landings(marts: Marts) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(32)
 def publication(marts: Marts) -> pd.DataFrame:
     """The publication row written by `lui publish` (empty when the file has none)."""
     if not _has_table(marts, "publication"):
@@ -437,7 +570,7 @@ def publication(marts: Marts) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(32)
 def thresholds(marts: Marts) -> contract.Thresholds:
     """The low-base and suppression thresholds and the critical value the copy was built with.
 
@@ -465,7 +598,7 @@ def thresholds(marts: Marts) -> contract.Thresholds:
 # --------------------------------------------------------------------------------------
 # Local areas (small-area estimates, marts.fct_local_mission_index)
 # --------------------------------------------------------------------------------------
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(32)
 def local_waves(marts: Marts) -> list[str]:
     """Waves with local-authority estimates, oldest first (none on a copy without them)."""
     if not _has_table(marts, "fct_local_mission_index"):
@@ -476,7 +609,7 @@ def local_waves(marts: Marts) -> list[str]:
     return frame["wave_id"].tolist()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(32)
 def local_authorities(marts: Marts) -> pd.DataFrame:
     """Every authority with estimates: la_code, la_name, region, nation, by name."""
     return _query(
@@ -489,7 +622,7 @@ def local_authorities(marts: Marts) -> pd.DataFrame:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def local_authority_index(marts: Marts, la_code: str, wave_id: str) -> pd.DataFrame:
     """One authority's 12 missions in a wave: model and direct estimates, beside its
     region's and the UK's index (fct_mission_index) for the same wave."""
@@ -513,7 +646,7 @@ def local_authority_index(marts: Marts, la_code: str, wave_id: str) -> pd.DataFr
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def local_ranking(marts: Marts, mission_id: int, wave_id: str) -> pd.DataFrame:
     """Every authority's model estimate on one mission in a wave, highest first, ranked."""
     return _query(
@@ -557,7 +690,7 @@ NET_COLUMNS = [
 ]
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def question_nets(marts: Marts, question_code: str) -> pd.DataFrame:
     """The report's nets of one question ("know at least a fair amount", "support", ...)
     for the UK in every wave, from fct_question_nets; empty for a copy without that mart."""
@@ -591,7 +724,7 @@ CONTRIBUTION_COLUMNS = [
 ]
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(256)
 def mission_contributions(
     marts: Marts, wave_id: str, mission_id: int, breakdown: str, group_label: str
 ) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+
 from lui import contract
 from lui.contract import Thresholds
 
@@ -55,16 +56,37 @@ IMD_LABELS: dict[str, str] = {
 }
 
 
+# A deprivation quintile inside a sentence or a cross-breakdown's group ("Rural, most
+# deprived fifth").
+IMD_FIFTHS: dict[str, str] = {
+    "1": "most deprived fifth",
+    "2": "second most deprived fifth",
+    "3": "middle fifth for deprivation",
+    "4": "second least deprived fifth",
+    "5": "least deprived fifth",
+}
+CROSS_PAIRS: dict[str, tuple[str, str]] = {
+    contract.cross_breakdown_name(pair): pair for pair in contract.CROSS_BREAKDOWNS
+}
+
+
 def breakdown_label(breakdown: str) -> str:
     return BREAKDOWN_LABELS.get(breakdown, breakdown)
 
 
 def group_label(breakdown: str, label: str) -> str:
-    """A group as people read it: 'All UK', '1 – most deprived', else its label."""
+    """A group as people read it: 'All UK', '1 – most deprived', 'Rural, most deprived
+    fifth' (a cross-breakdown), else its label."""
     if breakdown == "all":
         return UK_ROW
     if breakdown == "imd_quintile":
         return IMD_LABELS.get(str(label), str(label))
+    if breakdown in CROSS_PAIRS:
+        parts = str(label).split(contract.CROSS_SEPARATOR)
+        return ", ".join(
+            IMD_FIFTHS.get(part, part) if part_breakdown == "imd_quintile" else part
+            for part_breakdown, part in zip(CROSS_PAIRS[breakdown], parts, strict=False)
+        )
     return str(label)
 
 
@@ -221,39 +243,81 @@ def bases_caption(frame: pd.DataFrame, label_column: str = "group_label") -> str
 # --------------------------------------------------------------------------------------
 # Prose shared by the app and the report
 # --------------------------------------------------------------------------------------
-def methodology_text(rules: Thresholds) -> str:
-    """The methodology notes (markdown), with the thresholds the published copy was built
-    with (data.thresholds)."""
+def methods(rules: Thresholds) -> list[tuple[str, str]]:
+    """The methods notes as (heading, markdown) pairs, with the thresholds the published copy
+    was built with (queries.thresholds): the app's methodology and the report's "things you
+    need to know" (which adds the survey's own facts, release.py)."""
     z = f"{rules.z_critical:g}"
-    return f"""
-**How the Levelling Up Index is calculated.** Every answer maps to points from +200 to -200
-through its answer scale (a five-step scale gives +200, +100, 0, -100, -200; "Don't know"
-gives 0 and counts; refusals and questions not asked do not count; negative wordings score
-in reverse; 0-10 scales map linearly). A respondent's mission score is the weighted average
-of the points of the mission's questions they answered; a group's index is the
-survey-weighted mean of its respondents' scores, so it runs from -200 to +200.
-
-**Uncertainty.** Standard errors use Taylor linearisation for a weighted single-stage design
-(as R's `survey::svymean`); the {rules.confidence_level} interval is the index ± {z} SE. A
-group is *significantly above/below* ({ABOVE_MARK} / {BELOW_MARK}) when it differs from the
-rest of the sample (everyone in the wave not in the group) with |z| > {z}; a change between
-waves is significant on the same test using both waves' standard errors. The effective base,
-(Σw)² / Σw², is the sample size the weighted estimate is as precise as.
-
-**Bases and disclosure.** Bases are unweighted respondents with a score on the mission (or
-who answered the question). Groups with fewer than {rules.low_base_threshold} respondents
-are flagged as a low base ({LOW_BASE_MARK}, treat with caution); groups with fewer than
+    level = rules.confidence_level
+    alpha = f"{100 - int(level.rstrip('%'))}%"
+    return [
+        (
+            "How the index is calculated",
+            """Every answer maps to points from +200 to -200 through its answer scale (a
+five-step scale gives +200, +100, 0, -100, -200; "Don't know" gives 0 and counts; refusals
+and questions not asked do not count; negative wordings score in reverse; 0-10 scales map
+linearly). A respondent's mission score is the weighted average of the points of the
+mission's questions they answered; a group's index is the survey-weighted mean of its
+respondents' scores, so it runs from -200 to +200.""",
+        ),
+        (
+            "Uncertainty",
+            f"""Standard errors use Taylor linearisation for a weighted single-stage design
+(as R's `survey::svymean`); the {level} interval is the index ± {z} SE. A group is
+*significantly above/below* ({ABOVE_MARK} / {BELOW_MARK}) when it differs from the rest of
+the sample (everyone in the wave not in the group) with |z| > {z}; a change between waves is
+tested the same way, its standard error being √(SE² + SE_before²) (two independent samples),
+and shown with its {level} interval. The effective base, (Σw)² / Σw², is the sample size the
+weighted estimate is as precise as.""",
+        ),
+        (
+            "Many tests at once",
+            f"""Each wave makes hundreds of tests (every group against the rest, every change
+since the previous wave and since the baseline, for 12 missions). At the {level} level
+{alpha} of the tests of a true zero difference come out significant by chance, so the key
+findings use only differences that stay significant after the Benjamini-Hochberg procedure
+across all of the wave's tests, which keeps the expected share of false discoveries among
+them at {alpha}. The marts publish both flags, the single test's and the controlled one;
+the tables' marks are the single tests'. Key findings about a group also need a base of at
+least {rules.low_base_threshold} respondents.""",
+        ),
+        (
+            "Bases and disclosure",
+            f"""Bases are unweighted respondents with a score on the mission (or who
+answered the question). Groups with fewer than {rules.low_base_threshold} respondents are
+flagged as a low base ({LOW_BASE_MARK}, treat with caution); groups with fewer than
 {rules.suppression_threshold} are suppressed: no score, interval or flag is published, only
-the base.
+the base.""",
+        ),
+        (
+            "Trend breaks",
+            f"""When the questions behind a mission change between waves (a questionnaire
+change), the wave is marked as a trend break ({BREAK_MARK}): its change since the previous
+wave is not like for like, so it is never shown as a significant rise or fall.""",
+        ),
+        (
+            "What these figures cannot show",
+            """The index measures what people say about their area and their lives, not the
+outcomes the missions target (pay, life expectancy, broadband speeds): it is a measure of
+perception. It says nothing about why a score moved, and a difference between groups is not
+a cause (areas differ in many ways at once). A survey of about 4,000 people cannot describe
+small areas directly: local-authority figures are model estimates that borrow strength from
+similar areas. Estimates for small groups are imprecise even when published.""",
+        ),
+        (
+            "Source",
+            """Published marts of the Levelling Up Index warehouse (read-only copy), built
+with dbt from the landed survey waves. Figures are rounded for display; the long CSV
+downloads and the workbook carry full precision.""",
+        ),
+    ]
 
-**Trend breaks.** When the questions behind a mission change between waves (a
-questionnaire change), the wave is marked as a trend break ({BREAK_MARK}): its change since
-the previous wave is not like for like, so it is never shown as a significant rise or fall.
 
-**Source.** Published marts of the Levelling Up Index warehouse (read-only copy), built with
-dbt from the landed survey waves. Figures are rounded for display; the long CSV downloads
-carry full precision.
-"""
+def methodology_text(rules: Thresholds) -> str:
+    """The methods notes as one markdown text (the app's methodology expander)."""
+    return "\n\n".join(
+        f"**{heading}.** " + " ".join(text.split()) for heading, text in methods(rules)
+    )
 
 
 def base_note(rules: Thresholds) -> str:
