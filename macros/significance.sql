@@ -1,8 +1,17 @@
 {#- Tests of differences between estimates, for the marts' changes and fct_significance_tests
     (docs/methodology.md, "Significance and false discoveries"). -#}
 
-{#- The standard error of the difference of two independent estimates,
-    sqrt(SE_a^2 + SE_b^2) (what z_of_difference divides by); null without both. -#}
+{#- The standard error of the difference of two estimates with zero covariance,
+    sqrt(SE_a^2 + SE_b^2) (what z_of_difference divides by); null without both. It serves
+    two waves (independent samples) and two groups of one breakdown in one wave (docs/
+    design.md, "Groups compared with each other"): under the project's design (R
+    svydesign(ids = ~1, weights = ~w): one stage, no strata, with replacement) the
+    covariance of two domain means is n/(n-1) * sum_i z_ai z_bi, with the linearised values
+    z_di = w_i 1[i in d] (y_i - m_d) / sum_d w (each sums to zero over the sample, so no
+    centring term remains). A respondent is in one domain or the other, never both, so
+    every product z_ai z_bi is zero and the covariance is exactly 0.
+    tests/python/test_group_comparisons.py checks it against R svyby(covmat = TRUE) and
+    svycontrast. -#}
 {% macro standard_error_of_difference(se_a, se_b) -%}
     sqrt({{ se_a }} * {{ se_a }} + {{ se_b }} * {{ se_b }})
 {%- endmacro %}

@@ -2,8 +2,8 @@
 
 -- Every group of a breakdown compared with every other group of the same breakdown, per
 -- wave and mission: the difference of their indices, its SE (two disjoint domains of one
--- sample: their covariance is zero under the design, macros/group_comparisons.sql), z and
--- significance. Both orders of a pair are rows (London vs Wales and Wales vs London), so
+-- sample: their covariance is zero under the design; standard_error_of_difference in
+-- macros/significance.sql), z and significance. Both orders of a pair are rows (London vs Wales and Wales vs London), so
 -- a group's comparisons are one filter. Suppressed groups are compared with nothing.
 with
 
@@ -63,7 +63,7 @@ pairs as (
         grp.unweighted_base,
         other.unweighted_base as other_unweighted_base,
         grp.estimate - other.estimate as difference,
-        {{ difference_standard_error('grp.standard_error', 'other.standard_error') }}
+        {{ standard_error_of_difference('grp.standard_error', 'other.standard_error') }}
             as difference_standard_error,
         grp.low_base or other.low_base as low_base
 
