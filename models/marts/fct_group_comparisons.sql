@@ -3,8 +3,8 @@
 -- Every group of a breakdown compared with every other group of the same breakdown, per
 -- wave and mission: the difference of their indices, its SE (two disjoint domains of one
 -- sample: their covariance is zero under the design; standard_error_of_difference in
--- macros/significance.sql), z and significance. Both orders of a pair are rows (London vs Wales and Wales vs London), so
--- a group's comparisons are one filter. Suppressed groups are compared with nothing.
+-- macros/significance.sql), z and significance. Both orders of a pair are rows (London vs
+-- Wales and Wales vs London), so a group's comparisons are one filter. Suppressed groups are compared with nothing.
 with
 
 estimates as (
