@@ -162,8 +162,13 @@ def fit(cells: pd.DataFrame, terms: list[str]) -> Fit:
 
     cells = cells[cells["respondents"] > 0].reset_index(drop=True)
     x_cells = design(cells, terms)
-    used = [j for j in range(len(terms)) if x_cells[:, j].any()]
-    if len(used) < len(terms):  # a level nobody in the wave has: its effect is not estimable
+    # a level nobody in the wave has, or one every respondent has (a Scotland-only boost: its
+    # region is the intercept): its effect is not estimable, so the term is left out
+    used: list[int] = []
+    for j in range(len(terms)):
+        if np.linalg.matrix_rank(x_cells[:, [*used, j]]) == len(used) + 1:
+            used.append(j)
+    if len(used) < len(terms):
         terms = [terms[j] for j in used]
         x_cells = x_cells[:, used]
     moments = Moments.of(cells, x_cells)
