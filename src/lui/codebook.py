@@ -207,3 +207,41 @@ def source_codes(codebook_dir: Path = CODEBOOK_DIR) -> list[SourceCode]:
         )
         for r in _read(path)
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Routing: who each question is asked of (seeds/codebook/question_routing.csv)
+# --------------------------------------------------------------------------------------------
+LIST_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Who a question is asked of: respondents in `nations` (None: every nation) whose answer
+    to `filter_column` is one of `filter_codes` (None: no filter)."""
+
+    question_code: str
+    nations: frozenset[str] | None
+    filter_column: str | None
+    filter_codes: frozenset[str]
+
+
+def _list(text: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in text.split(LIST_SEPARATOR) if part.strip())
+
+
+@cache
+def routing(codebook_dir: Path = CODEBOOK_DIR) -> dict[str, Routing]:
+    """question_code -> its routing; a question without a row is asked of everyone."""
+    path = codebook_dir / "question_routing.csv"
+    if not path.exists():
+        return {}
+    return {
+        r["question_code"].strip(): Routing(
+            question_code=r["question_code"].strip(),
+            nations=_list(r["asked_in_nations"]) or None,
+            filter_column=r["filter_column"].strip() or None,
+            filter_codes=_list(r["filter_codes"]),
+        )
+        for r in _read(path)
+    }

@@ -349,8 +349,11 @@ def test_failed_validation_keeps_the_full_report(
     path = _set("weight", [12], 0.0)(tmp_path)
     code, _out, err = _lui_land(path, WAVE, landed, capsys)
     assert code == 2
-    assert "validation failed: 1 expectation not met (full report: " in err
-    report = Path(err.split("(full report: ")[1].split(")")[0])
+    first, second = err.rstrip("\n").split("\n")  # what is wrong and what to do; the report
+    assert first.startswith(f"lui land: error: wave {WAVE} refused, nothing landed (1 problem): ")
+    assert first.endswith("correct the file (or the mapping seeds) and land it again")
+    assert second.startswith("full report: ")
+    report = Path(second.removeprefix("full report: "))
     if not report.is_absolute():
         report = Path.cwd() / report
     assert report.name == "index.html" and report.parent.parent.name == WAVE

@@ -42,6 +42,18 @@ MISSING_CODES = (DONT_KNOW_CODE, REFUSED_CODE)
 EXTRA_VARIABLE = "panel_flag"
 CHOICE_LABELS = {"choice2": {0: "Not selected", 1: "Selected"}, "mention2": {0: "No", 1: "Yes"}}
 IMD_LABELS = {1: "1 - Most deprived", 5: "5 - Least deprived"}
+# The agency's variable labels of the respondent columns (the questions' are their texts).
+VARIABLE_LABELS = {
+    "respondent_id": "Respondent serial number",
+    "weight": "Final weight",
+    "interview_date": "Date of interview",
+    "la_code": "Local authority district code",
+    "imd_quintile": "IMD quintile",
+    "urban_rural": "Urban / rural classification",
+    "supergroup": "Output area classification supergroup",
+    "age_band": "Age band",
+    "gender": "Sex",
+}
 
 
 def _example_rows() -> list[dict[str, str]]:
@@ -130,6 +142,17 @@ def _value_labels(wave_id: str) -> dict[str, dict[float, str]]:
     return labels
 
 
+def column_labels(wave_id: str) -> dict[str, str]:
+    """The agency's variable labels: `Q4. <question text>` and the respondent columns'."""
+    names = agency_names()
+    labels = {names[target]: label for target, label in VARIABLE_LABELS.items()}
+    for question in codebook.questions_for_wave(wave_id):
+        name = names[question.code]
+        labels[name] = f"{name}. {question.text}"
+    labels[EXTRA_VARIABLE] = "Panel member flag"
+    return labels
+
+
 def write_sav(canonical: pd.DataFrame, wave_id: str, out: Path) -> Path:
     import pyreadstat
 
@@ -142,6 +165,7 @@ def write_sav(canonical: pd.DataFrame, wave_id: str, out: Path) -> Path:
         frame,
         str(out),
         variable_value_labels=_value_labels(wave_id),
+        column_labels=column_labels(wave_id),
         missing_ranges={name: list(MISSING_CODES) for name in questions},
         variable_format={date: "DATE11"},
     )

@@ -37,6 +37,7 @@ import pandas as pd
 
 from lui import codebook, contract
 from lui.errors import LuiError
+from lui.landing import routing
 from lui.landing.gate_report import (
     Failure,
     ReportContext,
@@ -129,14 +130,21 @@ def question_columns(wave: WaveFile) -> list[str]:
 
 
 def column_profile(wave: WaveFile, parameters: dict[str, Any]) -> pd.DataFrame:
-    """One row per column of the file: its type, the type it should have, its answer rate."""
+    """One row per column of the file: its type, the type it should have, its answer rate
+    among the respondents asked it (its routing: `lui.landing.routing`; none asked: no rate)."""
     known = set(parameters["known_columns"])
     respondent = set(contract.RESPONDENT_COLUMNS)
+    nation = routing.nations(wave.table)
     rows = []
     for name in wave.columns:
         column = wave.table.column(name)
         is_question = name in known and name not in respondent
         answered = len(column) - column.null_count
+        rate = None
+        if is_question and wave.rows:
+            was_asked = routing.asked(wave.table, name, nation)
+            given = column.is_valid().to_numpy(zero_copy_only=False)
+            rate = (given & was_asked).sum() / was_asked.sum() if was_asked.any() else None
         problem = wave.type_problems.get(name)
         rows.append(
             {
@@ -144,13 +152,28 @@ def column_profile(wave: WaveFile, parameters: dict[str, Any]) -> pd.DataFrame:
                 "type": problem.found if problem else type_name(column.type),
                 "expected_type": expected_type(name) if name in known else None,
                 "answered": answered,
-                "answer_rate": answered / wave.rows if is_question and wave.rows else None,
+                "answer_rate": rate,
             }
         )
     frame = pd.DataFrame(
         rows, columns=["column", "type", "expected_type", "answered", "answer_rate"]
     )
     return frame.astype({"answer_rate": "float64"})
+
+
+def required_columns(wave: WaveFile, parameters: dict[str, Any]) -> list[str]:
+    """The columns the file must have: the respondent columns and every question of the
+    wave its routing asks of at least one respondent of the file (a Scotland-only wave
+    need not carry an England-only question)."""
+    respondent = set(contract.RESPONDENT_COLUMNS)
+    nation = routing.nations(wave.table)
+    return [
+        name
+        for name in parameters["required_columns"]
+        if name in respondent
+        or name in wave.columns
+        or routing.asked(wave.table, name, nation).any()
+    ]
 
 
 def respondent_frame(wave: WaveFile, questions: list[str]) -> pd.DataFrame:
@@ -257,6 +280,7 @@ def validate_wave(
         if report_root is not None:
             outcome.report_dir = write_report(outcome, {}, wave, report_root)
         return outcome
+    parameters["required_columns"] = required_columns(wave, parameters)
     runner = _Runner(parameters)
     context = ReportContext(wave, parameters)
 

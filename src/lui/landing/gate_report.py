@@ -22,11 +22,13 @@ import numpy as np
 import pandas as pd
 
 from lui import codebook
+from lui.landing.mapping import cut_list
 from lui.landing.raw import quote_identifier
 from lui.landing.wavefile import WaveFile
 
 EXAMPLES = 3
 REPORT_LINES = 12
+WHAT_TO_DO = "correct the file (or the mapping seeds) and land it again"
 
 
 @dataclass
@@ -37,8 +39,11 @@ class Failure:
     rule: str
     detail: str
 
+    def text(self) -> str:
+        return f"{self.rule}: {self.detail}"
+
     def line(self) -> str:
-        return f"- {self.rule}: {self.detail}"
+        return f"- {self.text()}"
 
 
 @dataclass
@@ -61,16 +66,25 @@ class ValidationOutcome:
         if self.success:
             return f"validation passed: {self.evaluated} expectations met{where}"
         count = len(self.failures)
-        noun = "expectation" if count == 1 else "expectations"
-        lines = [f"validation failed: {count} {noun} not met{where}"]
-        lines += [f.line() for f in self.failures[:REPORT_LINES]]
-        if count > REPORT_LINES:
-            lines.append(f"- ... and {count - REPORT_LINES} more (see the full report)")
-        if self.not_run:
-            lines.append(
-                f"(not checked until the columns are right: {', '.join(self.not_run)} suites)"
-            )
-        return "\n".join(lines)
+        noun = "problem" if count == 1 else "problems"
+        parts, rule = [], None
+        for failure in self.failures[:REPORT_LINES]:  # the rule once, then its problems
+            parts.append(failure.detail if failure.rule == rule else failure.text())
+            rule = failure.rule
+        more = f" | and {count - REPORT_LINES} more" if count > REPORT_LINES else ""
+        later = (
+            f" ({', '.join(self.not_run)} checks run once the columns are right)"
+            if self.not_run
+            else ""
+        )
+        line = (
+            f"wave {self.wave_id} refused, nothing landed ({count} {noun}): "
+            + " | ".join(parts)
+            + more
+            + f"; {WHAT_TO_DO}{later}"
+        )
+        report = f"\nfull report: {_display(self.report_path)}" if self.report_path else ""
+        return line + report
 
 
 def _display(path: Path | None) -> str:
@@ -178,15 +192,14 @@ def _respondent_detail(config: Any, result: dict[str, Any]) -> str:
 def _column_detail(kind: str, config: Any, result: dict[str, Any], context: ReportContext) -> str:
     assert context.columns is not None
     if kind == "expect_column_distinct_values_to_contain_set":
-        missing = [str(c) for c in result.get("partial_missing_list") or []]
+        missing = sorted(str(c) for c in result.get("partial_missing_list") or [])
         count = int(result.get("missing_count") or len(missing))
-        more = ", ..." if count > len(missing[:8]) else ""
-        return f"{_plural(count, 'column')} missing: " + ", ".join(missing[:8]) + more
+        return f"{_plural(count, 'column')} missing: " + cut_list(missing, total=count)
     rows = result.get("unexpected_index_list") or result.get("partial_unexpected_index_list")
     names = [str(r["column"]) for r in rows or []]
     count = int(result.get("unexpected_count") or len(names))
     if kind == "expect_column_values_to_be_in_set":
-        return f"{_plural(count, 'unknown column')}: " + ", ".join(names[:8])
+        return f"{_plural(count, 'unknown column')}: " + cut_list(sorted(names), total=count)
     profile = context.columns.set_index("column")
     if kind == "expect_column_pair_values_to_be_equal":
         parts = []
@@ -200,7 +213,8 @@ def _column_detail(kind: str, config: Any, result: dict[str, Any], context: Repo
                 hint += f"; {problem.hint}" if problem.hint else ""
                 text += f" ({_plural(problem.count, 'row')}, e.g. {shown}{hint})"
             parts.append(text)
-        return f"{_plural(count, 'column')}: " + "; ".join(parts[:6])
+        more = f" and {len(parts) - 6} more" if len(parts) > 6 else ""
+        return f"{_plural(count, 'column')}: " + "; ".join(parts[:6]) + more
     if kind == "expect_column_values_to_be_between":
         rates = [f"{n}={profile.at[n, 'answer_rate']:.0%}" for n in names]
         return f"{_plural(count, 'question')}" + _examples(rates)

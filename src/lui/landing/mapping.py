@@ -14,9 +14,12 @@ format before the gate sees it, from the codebook alone:
   whitespace, with the synonyms of `SYNONYMS`. Without labels (CSV, Parquet)
   `seeds/codebook/source_codes.csv` gives the recode (a variable's own labels win over it);
   without either, the codes are taken to be the scale's already.
-- **Missing values.** A user-missing code, or a code labelled as a refusal or as not asked
-  (`NOT_ANSWERED`), becomes "not answered" unless the scale has that answer ("Prefer not
-  to say", "Don't know"), in which case it keeps it.
+- **Missing values.** A user-missing code (numeric, or text), or a code labelled as a
+  refusal or as not asked (`NOT_ANSWERED`), becomes "not answered" unless the scale has
+  that answer ("Prefer not to say", "Don't know"), in which case it keeps it. On a key
+  column (`KEY_COLUMNS`: id, weight, date, local authority) a user-missing value is a
+  problem naming the column and the codes: such a value is an error, never a value.
+- **Multiple-response sets** mapped whole to a question group: `lui.landing.mrsets`.
 
 Anything that cannot be mapped (a label on no scale, a code without a label, two variables
 for one target) is a `problem`, one line naming the variable, the code and the label; a
@@ -30,6 +33,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +81,11 @@ CATEGORY_COLUMNS: dict[str, tuple[str | int, ...]] = {
     c.name: c.values for c in contract.RESPONDENT if c.values is not None
 }
 IMD_LABELS = {1: "1 most deprived", 5: "5 least deprived"}
+# Respondent columns that identify, weight, date or place a respondent: never missing.
+KEY_COLUMNS: frozenset[str] = frozenset({"respondent_id", "weight", "interview_date", "la_code"})
 EXAMPLE_LABELS = 8
+SIMILAR = 0.6  # a label this close to a question's text (0..1) names that question
+SET_PREFIX = "$"  # an SPSS multiple-response set's name begins with it
 
 
 def normalised_label(label: str) -> str:
@@ -143,22 +151,60 @@ def match_label(label: str, answers: list[Answer]) -> Answer | None:
     return unique(prefix)
 
 
+def text_similarity(label: str, text: str) -> float:
+    """How close a variable label is to a question text (0..1): the closer of the
+    characters in common (also with the part after a colon, "Main priorities ...: increasing
+    wages") and, for a label of two words or more, the share of its words the text holds;
+    a leading question number ("Q7.") is ignored."""
+    words = [w for w in normalised_label(label).split() if not (w[:1] == "q" and w[1:].isdigit())]
+    if not words:
+        return 0.0
+    wanted = " ".join(words)
+    candidates = [normalised_label(c) for c in (text, text.rsplit(":", 1)[-1]) if c]
+    score = max(SequenceMatcher(None, wanted, c).ratio() for c in candidates)
+    if len(words) >= 2:
+        held = set(candidates[0].split())
+        score = max(score, sum(w in held for w in words) / len(words))
+    return score
+
+
 # --------------------------------------------------------------------------------------------
 # What the file says about its variables beyond their values
 # --------------------------------------------------------------------------------------------
 @dataclass
 class SourceMeta:
-    """Value labels and user-missing values of a file's variables (SPSS only)."""
+    """What a file says about its variables beyond their values (SPSS only): value labels,
+    user-missing values (numeric ranges and text codes), variable labels, print formats,
+    measure levels and multiple-response sets (pyreadstat's `mr_sets`)."""
 
     value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
     missing_ranges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    missing_text: dict[str, set[str]] = field(default_factory=dict)
+    variable_labels: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str | None] = field(default_factory=dict)
+    measures: dict[str, str] = field(default_factory=dict)
+    mr_sets: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def declares_missing(self, variable: str) -> bool:
+        return bool(self.missing_ranges.get(variable) or self.missing_text.get(variable))
 
     def is_missing(self, variable: str, value: Any) -> bool:
+        if isinstance(value, str) and value.strip() in self.missing_text.get(variable, ()):
+            return True
         if isinstance(value, str):  # a code written as text
             value = _as_number(value.strip())
         if not isinstance(value, int | float):
             return False
         return any(lo <= value <= hi for lo, hi in self.missing_ranges.get(variable, []))
+
+    def missing_text_of(self, variable: str) -> str:
+        """A variable's user-missing codes and ranges as SPSS shows them: `-1, 2000 thru 3000`."""
+        parts = [
+            code_text(lo) if lo == hi else f"{code_text(lo)} thru {code_text(hi)}"
+            for lo, hi in sorted(self.missing_ranges.get(variable, []))
+        ]
+        parts += [repr(code) for code in sorted(self.missing_text.get(variable, ()))]
+        return ", ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,14 +317,18 @@ def _targets() -> dict[str, str]:
     return {name.lower(): name for name in names}
 
 
-def _resolve_names(
-    columns: list[str], wave_id: str, codebook_dir: Path, mapping: Mapping
+def resolve_names(
+    columns: list[str],
+    wave_id: str,
+    codebook_dir: Path,
+    mapping: Mapping,
 ) -> dict[str, str]:
     """source column -> target for the columns to keep; fills mapping.columns with every one."""
     rows = [
         r
         for r in codebook.source_variables(codebook_dir)
         if codebook.in_waves(r.first_wave, r.last_wave, wave_id)
+        and not r.source_variable.startswith(SET_PREFIX)  # sets: lui.landing.mrsets
     ]
     by_source: dict[str, list[codebook.SourceVariable]] = {}
     by_target: dict[str, list[str]] = {}
@@ -338,13 +388,13 @@ def _resolve_names(
 # --------------------------------------------------------------------------------------------
 # Codes
 # --------------------------------------------------------------------------------------------
-def _code_text(value: Any) -> str:
+def code_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
-def _numeric(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+def numeric_values(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
     """The column as float64 (NaN, empty and '.' as null), or None if it is not numeric."""
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
@@ -364,7 +414,15 @@ def _numeric(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
     return None
 
 
-def _value_counts(column: pa.ChunkedArray) -> dict[Any, int]:
+def blank_as_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column with empty (or blank) values as null: SPSS writes "" for no answer."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return column
+    blank = pc.equal(pc.utf8_trim_whitespace(column), "")
+    return pc.if_else(blank, pa.scalar(None, column.type), column)
+
+
+def value_counts(column: pa.ChunkedArray) -> dict[Any, int]:
     counts = pc.value_counts(column.drop_null() if column.null_count else column)
     return {
         value: int(count)
@@ -397,19 +455,19 @@ def _recodes(
     source = column.source
     column.vocabulary = name
     labels = meta.value_labels.get(source) or {}
-    missing = meta.missing_ranges.get(source)
-    if not (labels or codes or missing):
+    if not (labels or codes or meta.declares_missing(source)):
         return None
     by_code = {str(a.code): a for a in answers}
     recodes: dict[str, Recode] = {}
+    refused: set[str] = set()  # codes already reported: each problem is reported once
     codes = [] if labels else codes  # a file's own labels say what its codes mean
     if codes:
         for row in codes:
-            key = _code_text(_as_number(row.source_code))
+            key = code_text(_as_number(row.source_code))
             if row.response_code is None:
                 recodes[key] = Recode(key, None, None, "source_codes.csv")
                 continue
-            answer = by_code.get(_code_text(_as_number(row.response_code)))
+            answer = by_code.get(code_text(_as_number(row.response_code)))
             if answer is None:
                 problems.append(
                     f"{source}: source_codes.csv recodes code {row.source_code} to "
@@ -421,7 +479,7 @@ def _recodes(
     else:
         column.labelled = bool(labels)
         for value, label in labels.items():
-            key = _code_text(value)
+            key = code_text(value)
             answer = match_label(label, answers)
             if meta.is_missing(source, value):
                 target = answer.code if answer else None
@@ -430,7 +488,8 @@ def _recodes(
                 recodes[key] = Recode(key, label, answer.code, "label")
             elif normalised_label(label) in NOT_ANSWERED:
                 recodes[key] = Recode(key, label, None, "not answered")
-            elif value in counts or key in {_code_text(v) for v in counts}:
+            elif value in counts or key in {code_text(v) for v in counts}:
+                refused.add(key)
                 problems.append(
                     f"{source}: label {label!r} (code {key}) is not on {name}; its labels are "
                     + _labels_text(answers)
@@ -438,7 +497,9 @@ def _recodes(
             else:  # a label the file never uses: shown, harmless
                 recodes[key] = Recode(key, label, None, "unused label")
     for value, count in sorted(counts.items(), key=lambda item: str(item[0])):
-        key = _code_text(value)
+        key = code_text(value)
+        if key in refused:
+            continue
         if key in recodes:
             recodes[key].answers += count
             continue
@@ -516,6 +577,40 @@ def _apply(
     )
 
 
+def _refuse_missing_keys(
+    source: str, target: str, column: pa.ChunkedArray, meta: SourceMeta, problems: list[str]
+) -> None:
+    """A key column (id, weight, date, local authority) has no missing values: a value
+    the file declares user-missing there is an error, never a value."""
+    numeric = numeric_values(column) if not pa.types.is_timestamp(column.type) else None
+    counts = value_counts(numeric if numeric is not None else column)
+    found = sorted(
+        (code_text(value), count)
+        for value, count in counts.items()
+        if meta.is_missing(source, value)
+    )
+    if not found:
+        return
+    total = sum(count for _, count in found)
+    problems.append(
+        f"{source} ({target}) holds {_plural(total, 'value')} it declares user-missing "
+        f"({meta.missing_text_of(source)}): {cut_list([f'{code} x{n:,}' for code, n in found])};"
+        f" a {target} cannot be missing: deliver the real values or drop those respondents"
+    )
+
+
+def cut_list(items: list[str], shown: int = EXAMPLE_LABELS, total: int | None = None) -> str:
+    """`a, b, c and 4 more`: a list cut to `shown` items, saying how many were left out
+    (`total`: how many there are, when `items` holds only some of them)."""
+    total = max(total or 0, len(items))
+    head = ", ".join(items[:shown])
+    return (
+        head
+        if total <= min(shown, len(items))
+        else f"{head} and {total - min(shown, len(items)):,} more"
+    )
+
+
 def map_wave(
     table: pa.Table,
     meta: SourceMeta,
@@ -523,8 +618,15 @@ def map_wave(
     codebook_dir: Path = CODEBOOK_DIR,
 ) -> tuple[pa.Table, Mapping]:
     """The file's table in the wave format's names and codes, and how it was mapped."""
+    from lui.landing.mrsets import expand_sets  # it builds on this module's matching
+
     mapping = Mapping(wave_id)
-    resolved = _resolve_names(table.column_names, wave_id, codebook_dir, mapping)
+    table, built, set_problems = expand_sets(table, meta, wave_id, codebook_dir)
+    mapping.problems += set_problems
+    resolved = resolve_names(table.column_names, wave_id, codebook_dir, mapping)
+    for entry in mapping.columns:
+        if entry.source in built:
+            entry.how = built[entry.source]
     codes_by_source: dict[str, list[codebook.SourceCode]] = {}
     for row in codebook.source_codes(codebook_dir):
         if codebook.in_waves(row.first_wave, row.last_wave, wave_id):
@@ -537,11 +639,13 @@ def map_wave(
         entry = by_source[source]
         known = vocabulary(target) if entry.target is not None else None
         codes = codes_by_source.get(source.lower(), [])
-        recoded = meta.value_labels.get(source) or meta.missing_ranges.get(source) or codes
+        recoded = meta.value_labels.get(source) or meta.declares_missing(source) or codes
+        if target in KEY_COLUMNS and meta.declares_missing(source):
+            _refuse_missing_keys(source, target, column, meta, mapping.problems)
         if known is not None and recoded:
             name, answers = known
-            numeric = _numeric(column)
-            counts = _value_counts(numeric if numeric is not None else column)
+            numeric = numeric_values(column)
+            counts = value_counts(numeric if numeric is not None else blank_as_null(column))
             recodes = _recodes(entry, counts, meta, codes, name, answers, mapping.problems)
             if recodes is not None:
                 entry.recodes = recodes

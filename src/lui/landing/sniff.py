@@ -1,10 +1,10 @@
 """What a wave file really is, from its first bytes, and what is wrong with a CSV's first line.
 
-A file's name says which reader opens it (.csv, .parquet, .sav); its first bytes say what it
-holds. When the two disagree (a gzip or ZIP archive named .csv, a Parquet file named .sav,
-a file of zero bytes from an interrupted copy) the refusal names what the file holds, in
-the file's own terms, instead of letting a reader fail on it with a message about
-something else. Every check reads at most `SNIFF_BYTES` bytes.
+A file's name says which reader opens it (.csv, .parquet, .sav or .zsav, .por); its first
+bytes say what it holds. When the two disagree (a gzip or ZIP archive named .csv, a Parquet
+file named .sav, a file of zero bytes from an interrupted copy) the refusal names what the
+file holds, in the file's own terms, instead of letting a reader fail on it with a message
+about something else. Every check reads at most `SNIFF_BYTES` bytes.
 """
 
 from __future__ import annotations
@@ -28,16 +28,27 @@ MAGIC: tuple[tuple[bytes, str, str, str], ...] = (
     (b"%PDF", "pdf", "a PDF document", ""),
     (b"PAR1", "parquet", "a Parquet file", "name it .parquet"),
     (b"$FL2", "sav", "an SPSS .sav file", "name it .sav"),
-    (b"$FL3", "sav", "an SPSS .sav file", "name it .sav"),
+    (b"$FL3", "sav", "an SPSS compressed .zsav file", "name it .zsav"),
     (b"SQLite format 3\x00", "sqlite", "an SQLite database", ""),
 )
+# An SPSS portable file (.por) is text: a 200-byte banner ("ASCII SPSS PORT FILE" in five
+# character sets), a 256-byte character table, then the tag "SPSSPORT" (lines may be broken
+# every 80 characters, which moves the tag by a few bytes).
+POR_TAG = b"SPSSPORT"
+POR_TAG_WITHIN = 600
 # What each wave format's reader needs the file to be, and how to make one.
-FORMAT_KINDS = {"csv": "text", "parquet": "parquet", "sav": "sav"}
-FORMAT_NAMES = {"csv": "CSV text", "parquet": "a Parquet file", "sav": "an SPSS .sav file"}
+FORMAT_KINDS = {"csv": "text", "parquet": "parquet", "sav": "sav", "por": "por"}
+FORMAT_NAMES = {
+    "csv": "CSV text",
+    "parquet": "a Parquet file",
+    "sav": "an SPSS .sav file",
+    "por": "an SPSS portable .por file",
+}
 EXPORT_HINT = {
     "csv": "export the wave as comma-separated UTF-8 text",
     "parquet": "export the wave as Parquet",
     "sav": "export the wave as an SPSS .sav file",
+    "por": "export the wave as an SPSS .sav file",
 }
 
 
@@ -52,12 +63,14 @@ def _utf16(start: bytes) -> bool:
 def sniff(start: bytes) -> tuple[str, str, str]:
     """(kind, what the file is, what to do) from a file's first bytes.
 
-    kind is one of the MAGIC kinds, "zeros" (nothing but zero bytes), "utf16", "binary"
-    (zero bytes among others) or "text".
+    kind is one of the MAGIC kinds, "por" (an SPSS portable file), "zeros" (nothing but zero
+    bytes), "utf16", "binary" (zero bytes among others) or "text".
     """
     for magic, kind, description, hint in MAGIC:
         if start.startswith(magic):
             return kind, description, hint
+    if POR_TAG in start[:POR_TAG_WITHIN] and b"SPSS PORT FILE" in start[:POR_TAG_WITHIN]:
+        return "por", "an SPSS portable file", "name it .por"
     if start and start.count(0) == len(start):
         return (
             "zeros",

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -38,7 +39,14 @@ from lui.landing.mapping import Mapping, SourceMeta, map_wave
 from lui.landing.sniff import check_header, check_kind
 from lui.paths import CODEBOOK_DIR
 
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".sav": "sav"}
+FORMATS = {
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".sav": "sav",
+    ".zsav": "sav",  # a compressed .sav: the same reader
+    ".por": "por",  # an SPSS portable file
+}
 
 # The type each wave-file column must have: lui.contract (a question is "integer").
 TEXT, NUMBER, INTEGER, DATE = contract.TEXT, contract.NUMBER, contract.INTEGER, contract.DATE
@@ -126,6 +134,28 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def read_source(path: Path, progress: Progress | None = None) -> tuple[pa.Table, SourceMeta, str]:
+    """The file's table as delivered (its own names and codes), what it says about its
+    variables, and its format; a LuiError when it cannot be read at all."""
+    progress = progress or _no_progress
+    if not path.exists():
+        raise LuiError(f"file not found: {path}")
+    if not path.is_file():
+        raise LuiError(f"not a file: {path}")
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise LuiError(
+            f"cannot tell the format of {path.name}: expected a .csv, .parquet, .sav, .zsav "
+            "or .por file"
+        )
+    if path.stat().st_size == 0:
+        raise LuiError(f"file is empty: {path}")
+    check_kind(path, fmt)
+    reader = {"csv": _read_csv, "parquet": _read_parquet, "sav": _read_sav, "por": _read_por}[fmt]
+    table, meta = reader(path, progress)
+    return table, meta, fmt
+
+
 def read_wave_file(
     path: Path | str,
     progress: Progress | None = None,
@@ -141,20 +171,7 @@ def read_wave_file(
     """
     path = Path(path)
     progress = progress or _no_progress
-    if not path.exists():
-        raise LuiError(f"file not found: {path}")
-    if not path.is_file():
-        raise LuiError(f"not a file: {path}")
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise LuiError(
-            f"cannot tell the format of {path.name}: expected a .csv, .parquet or .sav file"
-        )
-    if path.stat().st_size == 0:
-        raise LuiError(f"file is empty: {path}")
-    check_kind(path, fmt)
-    reader = {"csv": _read_csv, "parquet": _read_parquet, "sav": _read_sav}[fmt]
-    table, meta = reader(path, progress)
+    table, meta, fmt = read_source(path, progress)
     duplicates = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
     if duplicates:
         raise LuiError(f"{path.name}: column names repeated: {', '.join(duplicates)}")
@@ -330,22 +347,82 @@ def _read_parquet(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]
     return table, SourceMeta()
 
 
-def _read_sav(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
+# SPSS stores a date as seconds since 14 October 1582; the formats that say a number is one.
+SPSS_EPOCH_TO_UNIX = 12_219_379_200
+SPSS_DATE_FORMATS = ("DATETIME", "YMDHMS", "ADATE", "EDATE", "SDATE", "JDATE", "DATE")
+SPSS_CHUNK_ROWS = 200_000
+_SECONDS_LIMIT = 9e15  # beyond any real date (year ~285 million), within int64
+
+
+def _spss_reader(fmt: str) -> Callable[..., Any]:
     import pyreadstat
 
+    return pyreadstat.read_por if fmt == "por" else pyreadstat.read_sav
+
+
+def _spss_options(fmt: str) -> dict[str, Any]:
+    """Codes as delivered: no labels applied, dates as numbers (converted per column, so a
+    date beyond Python's range in one column cannot stop the file), user-missing values kept
+    as their codes (the mapping decides what they mean; a portable file has none)."""
+    options: dict[str, Any] = {"apply_value_formats": False, "disable_datetime_conversion": True}
+    if fmt == "sav":
+        options["user_missing"] = True
+    return options
+
+
+def is_spss_date(spss_format: str | None) -> bool:
+    """Whether a variable's SPSS print format (`DATE11`, `ADATE10`, `DATETIME20`) is a date."""
+    name = re.sub(r"[0-9.]+$", "", (spss_format or "").upper())
+    return name in SPSS_DATE_FORMATS
+
+
+def spss_dates(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """SPSS date numbers (seconds since 1582-10-14) as timestamps, whatever their year: one
+    out of range stays a value the type check names (column and respondent), not a crash."""
+    seconds = column.cast(pa.float64())
+    seconds = pc.if_else(pc.is_nan(seconds), pa.scalar(None, pa.float64()), seconds)
+    seconds = pc.min_element_wise(pc.max_element_wise(seconds, -_SECONDS_LIMIT), _SECONDS_LIMIT)
+    unix = pc.subtract(pc.floor(seconds), float(SPSS_EPOCH_TO_UNIX))
+    return pc.cast(unix, pa.int64()).cast(pa.timestamp("s"))
+
+
+def _spss_meta(meta: Any) -> SourceMeta:
+    """What an SPSS file says about its variables beyond their values."""
+    ranges: dict[str, list[tuple[float, float]]] = {}
+    text_missing: dict[str, set[str]] = {}
+    for name, declared in (meta.missing_ranges or {}).items():
+        for entry in declared:
+            lo, hi = (entry["lo"], entry["hi"]) if isinstance(entry, dict) else (entry, entry)
+            if isinstance(lo, str) or isinstance(hi, str):
+                text_missing.setdefault(name, set()).update({str(lo).strip(), str(hi).strip()})
+            else:
+                ranges.setdefault(name, []).append((float(lo), float(hi)))
+    return SourceMeta(
+        value_labels=dict(meta.variable_value_labels or {}),
+        missing_ranges=ranges,
+        missing_text=text_missing,
+        variable_labels={k: v for k, v in (meta.column_names_to_labels or {}).items() if v},
+        formats=dict(meta.original_variable_types or {}),
+        measures=dict(getattr(meta, "variable_measure", None) or {}),
+        mr_sets=dict(getattr(meta, "mr_sets", None) or {}),
+    )
+
+
+def _read_spss(path: Path, progress: Progress, fmt: str = "sav") -> tuple[pa.Table, SourceMeta]:
+    import pyreadstat
+
+    read = _spss_reader(fmt)
+    options = _spss_options(fmt)
+    what = "SPSS portable .por file" if fmt == "por" else "SPSS .sav file"
     try:
-        _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
+        _, meta = read(str(path), metadataonly=True, **options)
         known = meta.number_rows if meta.number_rows and meta.number_rows > 0 else None
         check_limits(path, known, meta.number_columns, path.stat().st_size)
         total = max(int(meta.number_rows or 0), 1)
         tables: list[pa.Table] = []
         done = 0
         for frame, _meta in pyreadstat.read_file_in_chunks(
-            pyreadstat.read_sav,
-            str(path),
-            chunksize=200_000,
-            apply_value_formats=False,
-            user_missing=True,  # their codes, not empty: the mapping decides what they mean
+            read, str(path), chunksize=SPSS_CHUNK_ROWS, **options
         ):
             done += len(frame)
             if done > MAX_ROWS:
@@ -357,19 +434,25 @@ def _read_sav(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
     except Exception as error:  # pyreadstat raises its own and plain exceptions
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise LuiError(
-            f"{path.name} is not a readable SPSS .sav file (truncated or corrupt?): {detail}"
+            f"{path.name} is not a readable {what} (truncated or corrupt?): {detail}"
         ) from error
-    source = SourceMeta(
-        value_labels=dict(meta.variable_value_labels or {}),
-        missing_ranges={
-            name: [(float(r["lo"]), float(r["hi"])) for r in ranges]
-            for name, ranges in (meta.missing_ranges or {}).items()
-            if all(isinstance(r["lo"], int | float) for r in ranges)
-        },
-    )
+    source = _spss_meta(meta)
     if not tables:
         return pa.table({name: pa.array([], pa.string()) for name in meta.column_names}), source
-    return pa.concat_tables(tables, promote_options="permissive"), source
+    table = pa.concat_tables(tables, promote_options="permissive")
+    for index, name in enumerate(table.column_names):
+        if is_spss_date(source.formats.get(name)):
+            dates = spss_dates(table.column(index))
+            table = table.set_column(index, pa.field(name, dates.type), dates)
+    return table, source
+
+
+def _read_sav(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
+    return _read_spss(path, progress, "sav")
+
+
+def _read_por(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
+    return _read_spss(path, progress, "por")
 
 
 # --------------------------------------------------------------------------------------------
