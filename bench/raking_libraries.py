@@ -98,7 +98,7 @@ def rake_balance(frame: pd.DataFrame, design: np.ndarray) -> np.ndarray:
         target_weights=pd.Series(target_weight),
         max_iteration=1000,
         convergence_rate=TOLERANCE,
-        rate_change_threshold=0.0,
+        transformations=None,  # its default lumps rare categories into "_lumped_other"
     )
     weights = result["weight"].to_numpy()
     return weights * len(frame) / weights.sum()

@@ -30,7 +30,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -215,6 +215,12 @@ class Margins:
     targets: list[Target]
     codes: list[np.ndarray]
 
+    @cached_property
+    def cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """(cell of each respondent, each cell's category codes (cells x variables)): the
+        respondents cross-classified by every target variable, computed once per wave."""
+        return _cells(self.codes)
+
 
 def margins(table: pa.Table, wave_id: str, wanted: list[Target], strict: bool = True) -> Margins:
     """Code the respondents into the targets' categories; refuse empty or missing categories.
@@ -261,7 +267,7 @@ def _coded(table: pa.Table, wave_id: str, target: Target) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 @dataclass
 class RakeResult:
-    weights: np.ndarray  # mean 1 over the respondents with a positive start weight
+    weights: np.ndarray  # summing to the respondents n (mean 1)
     iterations: int
     converged: bool
     capped: int  # respondents held at the cap
@@ -305,21 +311,35 @@ def rake_cells(
 def rake(
     start: np.ndarray, found: Margins, settings: Settings, what: str = "the wave"
 ) -> RakeResult:
-    """Rake respondent weights `start` to the targets; cap and re-rake if a cap is set.
+    """Rake respondent weights `start` to the targets; with a cap, cap and re-rake.
 
+    The targets are shares of the n respondents, so the weights sum to n (mean 1).
     Respondents with start weight 0 (a jackknife replicate's dropped group) keep weight 0.
-    The weights sum to the respondents counted (n, those with a positive start weight
-    included or not: the targets are shares of n), so their mean is 1 over all n.
+    The cap (settings.cap times the mean positive weight) is the usual trimming by
+    re-raking: a respondent whose raked weight passes it is held at it, and the others are
+    raked again to what remains of each target; until no weight passes the cap.
     """
     n = len(start)
-    cell, cell_codes = _cells(found.codes)
+    cell, cell_codes = found.cells
     totals = [t.shares * n for t in found.targets]
+    limit = None if settings.cap is None else settings.cap * n / np.count_nonzero(start)
+    held = np.zeros(n, dtype=bool)
     w = start.astype(float).copy()
     iterations = 0
-    capped = 0
+    gap = 0.0
     for _ in range(settings.cap_rounds):
-        before = np.bincount(cell, w, len(cell_codes))
-        after, used, converged, gap = rake_cells(before, cell_codes, totals, settings)
+        free = ~held
+        goal = [
+            total - np.bincount(codes, np.where(held, w, 0.0), len(total))
+            for codes, total in zip(found.codes, totals, strict=True)
+        ]
+        if any((g <= 0).any() for g in goal):
+            raise LuiError(
+                f"raking {what}: the weights held at the cap of {settings.cap} times the mean "
+                "already exceed a target: raise the cap in seeds/weighting/_weighting__seeds.yml"
+            )
+        before = np.bincount(cell, np.where(free, w, 0.0), len(cell_codes))
+        after, used, converged, gap = rake_cells(before, cell_codes, goal, settings)
         iterations += used
         if not converged:
             raise LuiError(
@@ -329,24 +349,21 @@ def rake(
                 "small target categories"
             )
         factor = np.divide(after, before, out=np.zeros_like(after), where=before > 0)
-        w = w * factor[cell]
-        if settings.cap is None:
+        w = np.where(free, w * factor[cell], w)
+        if limit is None:
             break
-        limit = settings.cap * w.sum() / np.count_nonzero(w)
-        over = w > limit * (1 + settings.tolerance)
+        over = free & (w > limit)
         if not over.any():
             break
-        capped = int(over.sum())
-        w = np.minimum(w, limit)
+        w[over] = limit
+        held |= over
     else:
         raise LuiError(
             f"raking {what} with weights capped at {settings.cap} times the mean did not "
-            f"converge in {settings.cap_rounds} rounds of capping and raking: raise the cap "
-            "in seeds/weighting/_weighting__seeds.yml"
+            f"settle in {settings.cap_rounds} rounds of capping and raking: raise the cap "
+            "or cap_rounds in seeds/weighting/_weighting__seeds.yml"
         )
-    if settings.cap is not None:
-        capped = int(np.sum(w >= settings.cap * w.sum() / np.count_nonzero(w) * (1 - 1e-9)))
-    return RakeResult(w * n / w.sum(), iterations, True, capped, gap)
+    return RakeResult(w, iterations, True, int(held.sum()), gap)
 
 
 # --------------------------------------------------------------------------------------------
@@ -622,7 +639,7 @@ def weigh(
     wave_id: str,
     design: Design,
     settings: Settings | None = None,
-    targets_csv: Path = TARGETS_CSV,
+    targets_csv: Path | None = None,
 ) -> Weighting:
     """Weight a validated wave (when it needs it) and say how its SEs are to be made.
 
@@ -632,7 +649,7 @@ def weigh(
     settings = settings or globals()["settings"]()
     table = wave.table
     n = table.num_rows
-    wanted = targets(wave_id, targets_csv)
+    wanted = targets(wave_id, targets_csv or TARGETS_CSV)
     rakes = design.rakes(settings)
     if rakes and not wanted:
         raise LuiError(
