@@ -12,7 +12,7 @@ final as (
 
     select
         wave_id,
-        variable,
+        target_variable,
         category,
         target_share,
         respondents,

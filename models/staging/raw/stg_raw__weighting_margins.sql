@@ -10,7 +10,7 @@ renamed as (
 
     select
         cast(wave_id as {{ dbt.type_string() }}) as wave_id,
-        cast(variable as {{ dbt.type_string() }}) as variable,
+        cast(variable as {{ dbt.type_string() }}) as target_variable,
         cast(category as {{ dbt.type_string() }}) as category,
         cast(target_share as double) as target_share,
         cast(respondents as bigint) as respondents,

@@ -342,12 +342,7 @@ def rake(
         after, used, converged, gap = rake_cells(before, cell_codes, goal, settings)
         iterations += used
         if not converged:
-            raise LuiError(
-                f"raking {what} did not converge in {settings.max_iterations:,} iterations "
-                f"(a weighted margin is still {gap:.2g} off its target): raise max_iterations "
-                "or loosen tolerance in seeds/weighting/_weighting__seeds.yml, or merge "
-                "small target categories"
-            )
+            raise _not_converged(what, settings, gap)
         factor = np.divide(after, before, out=np.zeros_like(after), where=before > 0)
         w = np.where(free, w * factor[cell], w)
         if limit is None:
@@ -384,28 +379,54 @@ def jk1_replicates(
     settings: Settings,
     wave_id: str,
 ) -> np.ndarray:
-    """(respondents, G) replicate weights: group g dropped, the rest times G/(G-1), re-raked."""
-    labels = np.unique(group)
+    """(respondents, G) replicate weights: group g dropped, the rest times G/(G-1), re-raked.
+
+    Without a cap every replicate is raked on the cells: the cells' design-weight totals
+    by replicate group are summed once, and replicate g's cell totals are all groups but
+    g's. With a cap each replicate is raked (and capped) respondent by respondent.
+    """
+    labels, index = np.unique(group, return_inverse=True)
+    index = index.reshape(-1)
     g_count = len(labels)
+    inflate = g_count / (g_count - 1)
     out = np.empty((len(design_weight), g_count))
+    cell, cell_codes = found.cells
+    by_group = np.bincount(
+        cell * g_count + index, design_weight, len(cell_codes) * g_count
+    ).reshape(len(cell_codes), g_count)
+    whole = by_group.sum(axis=1)
+    n = len(design_weight)
+    totals = [t.shares * n for t in found.targets]
     for j, label in enumerate(labels):
-        start = np.where(group == label, 0.0, design_weight * g_count / (g_count - 1))
-        empty = _empty_category(start, found)
-        if empty:
-            raise LuiError(
-                f"wave {wave_id}: without replicate group {label} no respondent has {empty}, "
-                "so its jackknife replicate cannot be raked: merge small target categories"
-            )
-        out[:, j] = rake(start, found, settings, f"replicate {label} of wave {wave_id}").weights
+        what = f"replicate {label} of wave {wave_id}"
+        before = (whole - by_group[:, j]) * inflate
+        for v, (target, total) in enumerate(zip(found.targets, totals, strict=True)):
+            sums = np.bincount(cell_codes[:, v], before, len(total))
+            if (sums <= 0).any():
+                raise LuiError(
+                    f"wave {wave_id}: without replicate group {label} no respondent has "
+                    f"{target.variable} = {target.categories[int(np.argmin(sums))]!r}, so its "
+                    "jackknife replicate cannot be raked: merge small target categories"
+                )
+        if settings.cap is not None:
+            start = np.where(index == j, 0.0, design_weight * inflate)
+            out[:, j] = rake(start, found, settings, what).weights
+            continue
+        after, _, converged, gap = rake_cells(before, cell_codes, totals, settings)
+        if not converged:
+            raise _not_converged(what, settings, gap)
+        factor = np.divide(after, before, out=np.zeros_like(after), where=before > 0)
+        out[:, j] = np.where(index == j, 0.0, design_weight * inflate * factor[cell])
     return out
 
 
-def _empty_category(weights: np.ndarray, found: Margins) -> str | None:
-    for target, codes in zip(found.targets, found.codes, strict=True):
-        sums = np.bincount(codes, weights, len(target.categories))
-        if (sums <= 0).any():
-            return f"{target.variable} = {target.categories[int(np.argmin(sums))]!r}"
-    return None
+def _not_converged(what: str, settings: Settings, gap: float) -> LuiError:
+    return LuiError(
+        f"raking {what} did not converge in {settings.max_iterations:,} iterations "
+        f"(a weighted margin is still {gap:.2g} off its target): raise max_iterations "
+        "or loosen tolerance in seeds/weighting/_weighting__seeds.yml, or merge "
+        "small target categories"
+    )
 
 
 # --------------------------------------------------------------------------------------------
