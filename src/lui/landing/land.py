@@ -191,17 +191,21 @@ def land_file(
     )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "file", type=Path, metavar="FILE", help="the wave file (.csv, .parquet or .sav)"
-    )
-    parser.add_argument("--wave", required=True, help="wave id YYYY-MM, the month fieldwork began")
+def add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warehouse",
         type=Path,
         default=None,
         help="warehouse file (default: $LUI_WAREHOUSE or warehouse/levelling_up.duckdb)",
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file", type=Path, metavar="FILE", help="the wave file (.csv, .parquet or .sav)"
+    )
+    parser.add_argument("--wave", required=True, help="wave id YYYY-MM, the month fieldwork began")
+    add_warehouse_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from lui import codebook
 from lui.errors import LuiError
 from lui.landing import raw
+from lui.landing.land import add_warehouse_argument
 from lui.paths import warehouse_path
 
 WEIGHTS_QUERY = """
@@ -65,12 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the file to write (.csv or .parquet)",
     )
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        default=None,
-        help="warehouse file (default: $LUI_WAREHOUSE or warehouse/levelling_up.duckdb)",
-    )
+    add_warehouse_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
