@@ -58,7 +58,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame
     group = weighting.replicate_groups(table.column("respondent_id"), 50)
     replicates = weighting.jk1_replicates(design_weight, group, found, settings, WAVE)
     frame = table.to_pandas()
-    frame["region"] = weighting.respondent_categories(table, "region")
+    frame["region"] = weighting.respondent_categories(table, "region").to_pylist()
     frame["design_weight"] = design_weight
     frame["weight"] = raked.weights
     frame["replicate_group"] = group

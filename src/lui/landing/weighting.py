@@ -198,14 +198,15 @@ def targets(wave_id: str, path: Path = TARGETS_CSV) -> list[Target]:
     return out
 
 
-def respondent_categories(table: pa.Table, variable: str) -> np.ndarray:
-    """Each respondent's category of a target variable, as text."""
+def respondent_categories(table: pa.Table, variable: str) -> pa.ChunkedArray:
+    """Each respondent's category of a target variable, as text (empty when it has none)."""
     if variable == "region":
-        regions = {code: row["region"] for code, row in codebook.local_authorities().items()}
-        codes = table.column("la_code").to_pylist()
-        return np.array([regions.get(c, "") for c in codes], dtype=object)
-    column = table.column(variable)
-    return np.array(pc.cast(column, pa.string()).fill_null("").to_pylist(), dtype=object)
+        authorities = codebook.local_authorities()
+        codes = pa.array(list(authorities), pa.string())
+        regions = pa.array([row["region"] for row in authorities.values()], pa.string())
+        index = pc.index_in(pc.cast(table.column("la_code"), pa.string()), value_set=codes)
+        return pc.take(regions, index).fill_null("")
+    return pc.cast(table.column(variable), pa.string()).fill_null("")
 
 
 @dataclass(frozen=True)
@@ -242,10 +243,10 @@ def margins(table: pa.Table, wave_id: str, wanted: list[Target], strict: bool = 
 
 def _coded(table: pa.Table, wave_id: str, target: Target) -> np.ndarray:
     values = respondent_categories(table, target.variable)
-    index = {c: i for i, c in enumerate(target.categories)}
-    coded = np.fromiter((index.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    categories = pa.array(target.categories, pa.string())
+    coded = pc.index_in(values, value_set=categories).fill_null(-1).to_numpy().astype(np.int64)
     if (coded < 0).any():
-        stray = sorted({str(v) for v in values[coded < 0]})
+        stray = sorted(set(pc.filter(values, pa.array(coded < 0)).to_pylist()))
         raise LuiError(
             f"wave {wave_id} cannot be weighted: {int((coded < 0).sum()):,} respondents "
             f"have {target.variable} = {', '.join(map(repr, stray[:5]))}, which has no "
