@@ -108,7 +108,7 @@ def store(replicates: np.ndarray, score: np.ndarray, group: np.ndarray, folder: 
 
 def measure(n: int) -> dict:
     table, design, score = synthetic(n)
-    settings = weighting.settings()
+    settings = weighting.load_settings()
     found = weighting.margins(table, WAVE, weighting.targets(WAVE))
     raked, rake_s = _timed(lambda: weighting.rake(design, found, settings))
     group = weighting.replicate_groups(table.column("respondent_id"), GROUPS)

@@ -167,7 +167,7 @@ def test_shares_that_do_not_sum_to_one_are_refused(tmp_path: Path, monkeypatch) 
 
 
 def test_raking_that_does_not_converge_is_refused(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(weighting, "settings", lambda: weighting.Settings(max_iterations=2))
+    monkeypatch.setattr(weighting, "load_settings", lambda: weighting.Settings(max_iterations=2))
     message = _refused(tmp_path, _design_only(WAVE))
     assert "did not converge in 2 iterations" in message
 
@@ -194,7 +194,7 @@ def test_delivered_replicate_weights_are_kept(tmp_path: Path, monkeypatch) -> No
         frame[f"repw_{r}"] = np.round(frame["weight"] * (0.5 + r / 4), 4)
     monkeypatch.setattr(
         weighting,
-        "settings",
+        "load_settings",
         lambda: weighting.Settings(replicate_pattern=r"repw_\d+", replicate_method="BRR"),
     )
     warehouse = tmp_path / "wh.duckdb"

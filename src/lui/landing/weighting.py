@@ -132,7 +132,7 @@ class Settings:
 
 
 @cache
-def settings(path: Path = SETTINGS_YML) -> Settings:
+def load_settings(path: Path = SETTINGS_YML) -> Settings:
     """The raking settings the targets seed's YAML keeps beside the targets."""
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     for seed in document.get("seeds", []):
@@ -475,7 +475,7 @@ def take_design(wave: WaveFile, wave_id: str, settings: Settings | None = None) 
     When the wave has no final `weight` (or the settings re-weight), `weight` is set to the
     design weight (or 1) for the gate; `weigh` replaces it with the raked weight.
     """
-    settings = settings or globals()["settings"]()
+    settings = settings or load_settings()
     names = wave.table.column_names
     design = Design(delivered_weight="weight" in names)
     taken = []
@@ -668,7 +668,7 @@ def weigh(
     The raked weight replaces the table's `weight` column. Raises LuiError (nothing lands)
     when the wave cannot be weighted to its targets.
     """
-    settings = settings or globals()["settings"]()
+    settings = settings or load_settings()
     table = wave.table
     n = table.num_rows
     wanted = targets(wave_id, targets_csv or TARGETS_CSV)
