@@ -455,9 +455,12 @@ def _number_column(wave: WaveFile, name: str) -> np.ndarray:
         values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         raise LuiError(f"{name} must be a number for every respondent ({error})") from error
-    if np.isnan(values).any() or (values < 0).any() or not np.isfinite(values).all():
-        bad = int((~np.isfinite(values) | (values < 0)).sum())
-        raise LuiError(f"{name}: {bad:,} respondents have no valid (finite, >= 0) value")
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        raise LuiError(
+            f"{name}: {int(bad.sum()):,} respondents have no valid value (a finite number, "
+            "0 or more): correct the file"
+        )
     return values
 
 
@@ -505,9 +508,8 @@ def take_design(wave: WaveFile, wave_id: str, settings: Settings | None = None) 
         keep = [i for i, n in enumerate(names) if n not in set(taken)]
         wave.table = wave.table.select(keep)
     if design.rakes(settings):
-        start = design.design_weight if design.design_weight is not None else None
-        values = start if start is not None else np.ones(wave.table.num_rows)
-        weight = pa.array(values, pa.float64())
+        start = design.design_weight
+        weight = pa.array(np.ones(wave.table.num_rows) if start is None else start, pa.float64())
         if "weight" in wave.table.column_names:
             index = wave.table.column_names.index("weight")
             wave.table = wave.table.set_column(index, "weight", weight)
