@@ -727,7 +727,7 @@ def weigh(
         wave_id=wave_id,
         respondent_id=table.column("respondent_id"),
         weight=weight,
-        design_weight=design.design_weight if rakes or design.design_weight is not None else None,
+        design_weight=design.design_weight,
         replicate_group=group,
         stratum=design.stratum,
         psu=design.psu,

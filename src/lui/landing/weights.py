@@ -44,9 +44,7 @@ def write_weights(wave_id: str, out: Path, warehouse: Path | None = None) -> int
     if not path.exists():
         raise LuiError(f"no warehouse at {path}: land a wave first (`lui land FILE --wave W`)")
     with raw.connect_warehouse(path, read_only=True) as con:
-        table = con.execute(WEIGHTS_QUERY, [wave_id]).arrow()
-        if not hasattr(table, "num_rows"):  # a record batch reader
-            table = table.read_all()
+        table = con.execute(WEIGHTS_QUERY, [wave_id]).arrow().read_all()
     if table.num_rows == 0:
         raise LuiError(f"wave {wave_id} is not landed in {path}")
     out.parent.mkdir(parents=True, exist_ok=True)
