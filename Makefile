@@ -79,11 +79,13 @@ report: install
 ## bench: timings (the `bench` tests), then generate, land, build, publish, the floors, pandas,
 ## Spark and app queries at 4k, 100k and 1M respondents (Spark at 4k and 100k only: about 74 s a
 ## million answers on 2 cores, so 1M would take well over an hour; `bench/run.py --no-spark` skips it)
-## and the house's check (bench/house.py: the same waves built before and after the wave scope)
+## and the house's check (bench/house.py: the same waves built before and after the wave scope),
+## then weighting at landing (bench/weighting.py: raking and replicates at 4,162 and 1,000,000)
 bench: install-spark
 	$(BIN)/pytest -m bench
 	$(BIN)/python bench/run.py --spark-sizes 4162 100000
 	$(BIN)/python bench/house.py --respondents 100000 --waves 2 --repeats 3
+	$(BIN)/python bench/weighting.py
 
 ## docs: dbt docs as one self-contained page: open warehouse/dbt/target/static_index.html
 docs: install

@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "show how a wave file maps onto the codebook, without landing it",
     ),
     "land": ("lui.landing.land", "validate a wave file and land it in the warehouse's raw schema"),
+    "weights": (
+        "lui.landing.weights",
+        "write a landed wave's weights (respondent_id, design_weight, weight, replicate_group)",
+    ),
     "export-raw": (
         "lui.landing.export",
         "write the raw tables as Parquet partitioned by wave (what the Spark target reads)",

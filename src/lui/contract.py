@@ -82,7 +82,16 @@ RESPONDENT: tuple[RespondentColumn, ...] = (
     RespondentColumn("gender", TEXT, GENDERS),
 )
 RESPONDENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in RESPONDENT)
-COLUMN_TYPES: dict[str, str] = {c.name: c.type for c in RESPONDENT}
+# The design columns a delivery may carry besides (or instead of) the final weight; landing
+# takes them out of the wave before the gate and keeps them in raw.respondent_design
+# (lui.landing.weighting, docs/weighting.md).
+DESIGN: tuple[RespondentColumn, ...] = (
+    RespondentColumn("design_weight", NUMBER),
+    RespondentColumn("stratum", TEXT),
+    RespondentColumn("psu", TEXT),
+    RespondentColumn("replicate_group", INTEGER),
+)
+COLUMN_TYPES: dict[str, str] = {c.name: c.type for c in (*RESPONDENT, *DESIGN)}
 
 
 def column_type(name: str) -> str:

@@ -64,6 +64,48 @@ st.dataframe(
 )
 ui.download_csv(wave_frame, "waves.csv", key="waves_csv")
 
+st.subheader("Weighting")
+st.caption(
+    "How each wave was weighted: raked at landing to the population targets "
+    "(seeds/weighting/targets.csv) or as delivered; Kish efficiency is the effective base "
+    "over the respondents. Below, a wave's target, unweighted and weighted shares."
+)
+weighting = queries.wave_weighting(marts)
+st.dataframe(
+    weighting,
+    hide_index=True,
+    column_config={
+        "wave_id": "Wave",
+        "weighting_method": "Weights",
+        "design_weight_source": "Raked from",
+        "raking_iterations": "Iterations",
+        "raking_converged": "Converged",
+        "kish_efficiency": st.column_config.NumberColumn("Kish efficiency", format="percent"),
+        "min_weight": st.column_config.NumberColumn("Smallest weight", format="%.3f"),
+        "max_weight": st.column_config.NumberColumn("Largest weight", format="%.3f"),
+        "weights_capped": "Capped",
+        "se_method": "Standard errors",
+    },
+)
+margins = queries.weighting_margins(marts)
+if not margins.empty:
+    shown = st.selectbox(
+        "Margins of wave", sorted(margins["wave_id"].unique(), reverse=True), key="margins_wave"
+    )
+    st.dataframe(
+        margins[margins["wave_id"] == shown].drop(columns="wave_id"),
+        hide_index=True,
+        column_config={
+            "target_variable": "Variable",
+            "category": "Category",
+            "target_share": st.column_config.NumberColumn("Target", format="percent"),
+            "respondents": st.column_config.NumberColumn("Respondents", format="localized"),
+            "unweighted_share": st.column_config.NumberColumn("Unweighted", format="percent"),
+            "weighted_share": st.column_config.NumberColumn("Weighted", format="percent"),
+        },
+    )
+    ui.download_csv(margins, "weighting-margins.csv", key="weighting_csv")
+
 st.subheader("Landing log")
 st.caption(
     "Every successful landing of a wave file, newest first; a re-landed wave replaces "

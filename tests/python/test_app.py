@@ -758,7 +758,7 @@ def test_perceptions_deep_link_and_suppressed_groups(marts_env: Path) -> None:
 # --------------------------------------------------------------------------------------
 def test_data_quality_shows_waves_and_landing_log(marts_env: Path) -> None:
     at = run_page("quality")
-    waves, log = (d.value for d in at.dataframe)
+    waves, weighting, margins, log = (d.value for d in at.dataframe)
     dim_wave = marts_frame(marts_env, "select * from marts.dim_wave order by wave_number")
     assert list(waves["wave_id"]) == list(dim_wave["wave_id"])
     assert list(waves["respondents"]) == list(dim_wave["respondents"])
@@ -767,3 +767,14 @@ def test_data_quality_shows_waves_and_landing_log(marts_env: Path) -> None:
     assert len(log) == len(landings)
     assert set(log["file_sha256"]) == set(landings["file_sha256"])
     assert any("passed validation" in s.value for s in at.success)
+    # the weighting report: the demo waves keep their delivered weights
+    assert sorted(weighting["wave_id"]) == sorted(dim_wave["wave_id"])
+    assert set(weighting["weighting_method"]) == {"delivered"}
+    assert set(weighting["se_method"]) == {"taylor_weights"}
+    shown = marts_frame(
+        marts_env,
+        "select * from marts.fct_weighting_margins where wave_id = ? ",
+        [max(dim_wave["wave_id"])],
+    )
+    assert len(margins) == len(shown) > 0
+    assert set(margins["target_variable"]) == set(shown["target_variable"])

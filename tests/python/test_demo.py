@@ -20,6 +20,7 @@ from demo_fixtures import DemoRun, copy_demo, run_demo
 
 from lui.demo import model as demo_model
 from lui.demo import run as demo
+from lui.demo.run import WEIGHTING_EXAMPLE_WAREHOUSE, WEIGHTING_EXAMPLE_WAVE
 from lui.paths import PROJECT_ROOT
 from lui.warehouse.dbt import run_dbt
 
@@ -38,12 +39,30 @@ def query(path: Path, sql: str) -> list[tuple]:
 
 def test_demo_reports_each_step(demo_run: DemoRun) -> None:
     out = demo_run.first.stdout
-    for step in range(1, 6):
-        assert f"[{step}/5]" in out
+    for step in range(1, 7):
+        assert f"[{step}/6]" in out
     assert "make app" in out
-    assert sorted(p.name for p in demo_run.waves_dir.iterdir()) == [
-        f"wave_{wave}.parquet" for wave in demo_model.DEMO_WAVES
-    ]
+    assert sorted(p.name for p in demo_run.waves_dir.iterdir()) == sorted(
+        [f"wave_{wave}.parquet" for wave in demo_model.DEMO_WAVES]
+        + [f"wave_{WEIGHTING_EXAMPLE_WAVE}_design_weights.parquet"]
+    )
+
+
+def test_demo_rakes_the_example_delivered_with_design_weights_only(demo_run: DemoRun) -> None:
+    """The raking path runs in `make demo`, in a warehouse of its own (the published demo
+    keeps its four waves and their delivered weights)."""
+    example = demo_run.warehouse.parent / WEIGHTING_EXAMPLE_WAREHOUSE
+    [(method, se_method, replicates, converged)] = query(
+        example, "select method, se_method, replicates, converged from raw.weighting_waves"
+    )
+    assert (method, se_method, replicates, converged) == ("raked", "jk1_raked", 50, True)
+    [(gap,)] = query(
+        example, "select max(abs(weighted_share - target_share)) from raw.weighting_margins"
+    )
+    assert gap < 1e-8
+    assert "raked in" in demo_run.first.stdout and "Kish efficiency" in demo_run.first.stdout
+    delivered = query(demo_run.warehouse, "select distinct method from raw.weighting_waves")
+    assert delivered == [("delivered",)]
 
 
 def test_demo_publishes_the_four_waves(demo_run: DemoRun) -> None:

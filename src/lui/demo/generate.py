@@ -53,9 +53,18 @@ def _rng(wave_id: str, seed: int) -> np.random.SeedSequence:
 
 
 def wave_chunks(
-    wave_id: str, respondents: int, seed: int, chunk_size: int = CHUNK_SIZE
+    wave_id: str,
+    respondents: int,
+    seed: int,
+    chunk_size: int = CHUNK_SIZE,
+    *,
+    design_weights_only: bool = False,
 ) -> Iterator[pa.Table]:
-    """The wave as Arrow tables of at most `chunk_size` rows, in file column order."""
+    """The wave as Arrow tables of at most `chunk_size` rows, in file column order.
+
+    `design_weights_only`: the panel's design weight in a `design_weight` column instead of
+    the final `weight` (the same respondents and answers), for landing to rake
+    (docs/weighting.md)."""
     _check_arguments(wave_id, respondents)
     sample_seq, *chunk_seqs = _rng(wave_id, seed).spawn(1 + -(-respondents // chunk_size))
     sample = draw_sample(respondents, np.random.default_rng(sample_seq))
@@ -68,12 +77,13 @@ def wave_chunks(
     questions = [q.code for q in codebook.questions_for_wave(wave_id)]
     for number, seq in enumerate(chunk_seqs):
         lo, hi = number * chunk_size, min(respondents, (number + 1) * chunk_size)
-        part = Sample(**{k: v[lo:hi] for k, v in vars(sample).items()})
+        part = Sample(**{k: None if v is None else v[lo:hi] for k, v in vars(sample).items()})
         answers = answer_chunk(part, wave_id, np.random.default_rng(seq), seed)
         ids = np.char.add(prefix, np.char.zfill(np.arange(lo + 1, hi + 1).astype(str), 7))
         columns = {
             "respondent_id": pa.array(ids, pa.string()),
             "weight": pa.array(np.round(part.weight, 6), pa.float64()),
+            "design_weight": pa.array(np.round(part.design_weight, 6), pa.float64()),
             "interview_date": pa.array(dates[part.day], pa.date32()),
             "la_code": pa.array(geo.la_code[part.area], pa.string()),
             "imd_quintile": pa.array(geo.imd_quintile[part.area], pa.int8()),
@@ -82,6 +92,7 @@ def wave_chunks(
             "age_band": pa.array(np.asarray(contract.AGE_BANDS)[part.age], pa.string()),
             "gender": pa.array(np.asarray(contract.GENDERS)[part.gender], pa.string()),
         }
+        del columns["weight" if design_weights_only else "design_weight"]
         for code in questions:
             values, missing = answers[code]
             columns[code] = pa.array(values, pa.int8(), mask=missing)
@@ -102,11 +113,19 @@ def _pandas_types(arrow_type: pa.DataType) -> object:
     return None
 
 
-def write_wave(out: Path, wave_id: str, respondents: int, seed: int = demo_model.DEMO_SEED) -> Path:
+def write_wave(
+    out: Path,
+    wave_id: str,
+    respondents: int,
+    seed: int = demo_model.DEMO_SEED,
+    *,
+    design_weights_only: bool = False,
+) -> Path:
     """Write the wave to `out` in the format given by its extension."""
     fmt = write.file_format(out)
     _check_arguments(wave_id, respondents)
-    return write.write_chunks(out, fmt, wave_id, wave_chunks(wave_id, respondents, seed))
+    chunks = wave_chunks(wave_id, respondents, seed, design_weights_only=design_weights_only)
+    return write.write_chunks(out, fmt, wave_id, chunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,6 +153,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(CSV: la_code, mission_id, true_index), for testing the local estimates",
     )
     parser.add_argument(
+        "--design-weights-only",
+        action="store_true",
+        help="deliver the panel's design_weight instead of the final weight: landing rakes "
+        "it to seeds/weighting/targets.csv (docs/weighting.md)",
+    )
+    parser.add_argument(
         "--agency-format",
         action="store_true",
         help="write the wave as a fieldwork agency delivers it: OUT's name as .sav (agency "
@@ -155,7 +180,13 @@ def run(args: argparse.Namespace) -> int:
             f"to {paths[0]} and {paths[1]}, its mapping to {paths[2]} and {paths[3]}"
         )
         return 0
-    path = write_wave(args.out, args.wave, args.respondents, args.seed)
+    path = write_wave(
+        args.out,
+        args.wave,
+        args.respondents,
+        args.seed,
+        design_weights_only=args.design_weights_only,
+    )
     print(f"wrote {args.respondents:,} respondents of wave {args.wave} to {path}")
     if args.truth is not None:
         truth.write_truth(args.truth, args.wave, args.seed)

@@ -5,6 +5,11 @@ through the validation gate, builds every wave with dbt, publishes the marts and
 the latest wave's 12 mission scores for the UK with their 95% intervals and the change
 since the previous wave, read from the published marts. Safe to run again: landing the
 same file again changes nothing and the build replaces the marts.
+
+The demo waves keep their delivered weights. Last, an example wave delivered with design
+weights only (`WEIGHTING_EXAMPLE_WAVE`) is landed in a warehouse of its own beside the demo's
+(`weighting_example.duckdb`), so landing rakes it to seeds/weighting/targets.csv and
+makes its replicate weights (docs/weighting.md); its weighting report is printed.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from lui.warehouse import publish
 from lui.warehouse.dbt import dbt_build
 
 DEFAULT_DIR = PROJECT_ROOT / "demo_waves"
+WEIGHTING_EXAMPLE_WAVE = "2024-02"
+WEIGHTING_EXAMPLE_WAREHOUSE = "weighting_example.duckdb"
 SIGNIFICANT = "*"
 TREND_BREAK = "^"
 
@@ -120,6 +127,41 @@ def summary(marts: Path | None = None, wave: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def weighting_example(directory: Path, warehouse: Path) -> str:
+    """Land the example wave delivered with design weights only (landing rakes it) in
+    `warehouse`; returns its weighting report in a few lines."""
+    path = directory / f"wave_{WEIGHTING_EXAMPLE_WAVE}_design_weights.parquet"
+    generate.write_wave(
+        path,
+        WEIGHTING_EXAMPLE_WAVE,
+        demo_model.BASELINE_RESPONDENTS,
+        demo_model.DEMO_SEED,
+        design_weights_only=True,
+    )
+    outcome = land.land_file(path, WEIGHTING_EXAMPLE_WAVE, warehouse=warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        facts = con.execute(
+            "select iterations, kish_efficiency, min_weight, max_weight, replicates "
+            "from raw.weighting_waves where wave_id = ?",
+            [WEIGHTING_EXAMPLE_WAVE],
+        ).fetchone()
+        worst = con.execute(
+            "select variable, category, target_share, unweighted_share, weighted_share "
+            "from raw.weighting_margins where wave_id = ? "
+            "order by abs(unweighted_share - target_share) desc limit 1",
+            [WEIGHTING_EXAMPLE_WAVE],
+        ).fetchone()
+    iterations, efficiency, smallest, largest, replicates = facts
+    variable, category, target_share, unweighted, weighted = worst
+    return (
+        f"      {outcome}\n"
+        f"      raked in {iterations} iterations: Kish efficiency {efficiency:.0%}, weights "
+        f"{smallest:.2f}..{largest:.2f}, {replicates} JK1 replicate weights\n"
+        f"      furthest margin {variable} = {category}: target {target_share:.1%}, "
+        f"unweighted {unweighted:.1%}, weighted {weighted:.1%}"
+    )
+
+
 def run_demo(
     directory: Path = DEFAULT_DIR,
     *,
@@ -130,7 +172,7 @@ def run_demo(
     target = (warehouse or warehouse_path()).resolve()
     published = (marts or marts_path()).resolve()
     waves = demo_waves()
-    steps = _Steps(5)
+    steps = _Steps(6)
 
     steps.next(f"generating {len(waves)} demo waves into {directory}")
     files: dict[str, Path] = {}
@@ -159,6 +201,10 @@ def run_demo(
     result = publish.publish(target, published)
     print(f"      {publish.report(result)}", flush=True)
     mark_synthetic(published.parent / "release.toml", files.values())
+
+    example = target.parent / WEIGHTING_EXAMPLE_WAREHOUSE
+    steps.next(f"raking a wave delivered with design weights only, in {example}")
+    print(weighting_example(directory, example), flush=True)
 
     steps.next("the latest wave, from the published marts")
     print()

@@ -206,6 +206,7 @@ class Sample:
     gender: np.ndarray  # index into contract.GENDERS
     day: np.ndarray  # fieldwork day 0..6
     weight: np.ndarray
+    design_weight: np.ndarray | None = None  # the panel design weight the weight is raked from
 
     def __len__(self) -> int:
         return len(self.area)
@@ -249,7 +250,7 @@ def draw_sample(respondents: int, rng: np.random.Generator) -> Sample:
     )
     panel_weight = rng.lognormal(0.0, demo_model.PANEL_WEIGHT_SIGMA, len(area))
     region = geo.region_idx[area].astype(np.int64)
-    sample = Sample(area, region, supergroup, age, gender, day, panel_weight)
+    sample = Sample(area, region, supergroup, age, gender, day, panel_weight, panel_weight)
     sample.weight = rake(sample, panel_weight)
     return sample
 

@@ -25,7 +25,13 @@ from lui import codebook
 from lui.errors import LuiError
 from lui.paths import spark_dir, warehouse_path
 
-RAW_TABLES = ("respondents", "keyed_responses", "landing_log")
+RAW_TABLES = (
+    "respondents",
+    "keyed_responses",
+    "landing_log",
+    "weighting_margins",
+    "weighting_waves",
+)
 PARTITION_COLUMN = "wave_id"
 
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from lui import codebook
 from lui.errors import LuiError
-from lui.landing import raw
+from lui.landing import raw, weighting
 from lui.landing.gate import question_columns, validate_wave
 from lui.landing.wavefile import WaveFile, read_wave_file
 from lui.paths import CODEBOOK_DIR, require_writable, warehouse_path
@@ -74,6 +74,7 @@ def _write(
     warehouse: Path,
     report: str | None,
     steps: Steps,
+    weights: weighting.Weighting | None = None,
 ) -> tuple[str, int, int]:
     """Land a validated wave; returns (status, respondents, answers)."""
     con = raw.connect_warehouse(warehouse)
@@ -112,7 +113,12 @@ def _write(
         )
         try:
             respondents, answers = raw.replace_wave(
-                con, names, questions, record, progress=steps.step("loading")
+                con,
+                names,
+                questions,
+                record,
+                progress=steps.step("loading"),
+                before_commit=weights.write if weights else None,
             )
         except duckdb.Error as error:
             detail = str(error).splitlines()[0]
@@ -158,14 +164,18 @@ def land_file(
     wave = read_wave_file(
         path, progress=steps.step("reading"), wave_id=wave_id, codebook_dir=codebook_dir
     )
+    design = weighting.take_design(wave, wave_id)
     outcome = validate_wave(wave, wave_id, report_root, progress=steps.step("validating"))
     if not outcome.success:
         steps.finish()
         raise LuiError(outcome.summary())
+    weights = weighting.weigh(wave, wave_id, design)  # refuses what cannot be weighted
     asked = {q.code for q in codebook.questions_for_wave(wave_id)}
     questions = [c for c in question_columns(wave) if c in asked]
     report = str(outcome.report_path) if outcome.report_path else None
-    status, respondents, answers = _write(wave, wave_id, questions, warehouse, report, steps)
+    status, respondents, answers = _write(
+        wave, wave_id, questions, warehouse, report, steps, weights
+    )
     steps.finish()
     return LandingResult(
         wave_id=wave_id,
@@ -181,17 +191,21 @@ def land_file(
     )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "file", type=Path, metavar="FILE", help="the wave file (.csv, .parquet or .sav)"
-    )
-    parser.add_argument("--wave", required=True, help="wave id YYYY-MM, the month fieldwork began")
+def add_warehouse_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warehouse",
         type=Path,
         default=None,
         help="warehouse file (default: $LUI_WAREHOUSE or warehouse/levelling_up.duckdb)",
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file", type=Path, metavar="FILE", help="the wave file (.csv, .parquet or .sav)"
+    )
+    parser.add_argument("--wave", required=True, help="wave id YYYY-MM, the month fieldwork began")
+    add_warehouse_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

@@ -313,7 +313,11 @@ class Mapping:
 # --------------------------------------------------------------------------------------------
 def _targets() -> dict[str, str]:
     """Every target of the wave format, by lower-case name."""
-    names = [*contract.RESPONDENT_COLUMNS, *codebook.questions()]
+    names = [
+        *contract.RESPONDENT_COLUMNS,
+        *(c.name for c in contract.DESIGN),
+        *codebook.questions(),
+    ]
     return {name.lower(): name for name in names}
 
 

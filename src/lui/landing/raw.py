@@ -37,6 +37,7 @@ import duckdb
 
 from lui import codebook, contract
 from lui.errors import LuiError, as_lui_error, first_line
+from lui.landing.weighting import WEIGHTING_DDL
 from lui.paths import require_writable
 
 PAUSE_HOOK = "LUI_TEST_PAUSE_BEFORE_COMMIT"
@@ -135,13 +136,14 @@ def _table_type(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema, tables and views when they do not exist yet, moving a
-    warehouse written before the keyed storage onto it (in one transaction)."""
+    """Create the raw schema, tables and views (the weighting's too) when they do not exist
+    yet, moving a warehouse written before the keyed storage onto it (in one transaction)."""
     if _table_type(con, "responses") == "BASE TABLE":
         _move_to_keyed_storage(con)
-        return
-    con.execute(RAW_DDL)
-    con.execute(VIEWS_DDL)
+    else:
+        con.execute(RAW_DDL)
+        con.execute(VIEWS_DDL)
+    con.execute(WEIGHTING_DDL)
 
 
 def _move_to_keyed_storage(con: duckdb.DuckDBPyConnection) -> None:
@@ -370,6 +372,7 @@ def replace_wave(
     question_codes: Sequence[str],
     record: LandingRecord,
     progress: Callable[[float], None] | None = None,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> tuple[int, int]:
     """Replace one wave in the raw tables from a wide relation, atomically.
 
@@ -377,7 +380,8 @@ def replace_wave(
     (respondent columns plus one column per question code), or a sequence of such names
     holding consecutive chunks of the wave (`progress` is called with the share done after
     each). Empty answers are dropped in the unpivot: `raw.responses` holds one row per answer
-    given. Everything happens in one transaction: on any error the previous state stays.
+    given. `before_commit` writes what lands beside the wave (its weighting) in the same
+    transaction. Everything happens in one transaction: on any error the previous state stays.
     Returns (respondents, answers) written.
     """
     ensure_schema(con)
@@ -435,6 +439,8 @@ def replace_wave(
                 record.mapping_sha256,
             ],
         )
+        if before_commit is not None:
+            before_commit(con)
         _pause(PAUSE_HOOK, "before commit")
         con.execute("commit")
     except BaseException:

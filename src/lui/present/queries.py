@@ -560,6 +560,35 @@ def landings(marts: Marts) -> pd.DataFrame:
 
 
 @cached(32)
+def wave_weighting(marts: Marts) -> pd.DataFrame:
+    """How each wave was weighted and what it cost (docs/weighting.md), newest first."""
+    return _query(
+        marts,
+        """
+        select wave_id, weighting_method, design_weight_source, raking_iterations,
+               raking_converged, kish_efficiency, min_weight, max_weight, weights_capped,
+               se_method
+        from marts.fct_wave_weighting
+        order by wave_id desc
+        """,
+    )
+
+
+@cached(32)
+def weighting_margins(marts: Marts) -> pd.DataFrame:
+    """The weighting report: target, unweighted and weighted share per wave and category."""
+    return _query(
+        marts,
+        """
+        select wave_id, target_variable, category, target_share, respondents,
+               unweighted_share, weighted_share
+        from marts.fct_weighting_margins
+        order by wave_id desc, target_variable, target_share desc
+        """,
+    )
+
+
+@cached(32)
 def publication(marts: Marts) -> pd.DataFrame:
     """The publication row written by `lui publish` (empty when the file has none)."""
     if not _has_table(marts, "publication"):

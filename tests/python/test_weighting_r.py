@@ -1,0 +1,133 @@
+"""Weights and SEs made at landing against R `survey` (called through Rscript).
+
+- raking from design weights to seeds/weighting/targets.csv equals
+  calibrate(svydesign(ids=~1, weights=~design_weight), ~margins, population,
+  calfun="raking") to 1e-9 relative;
+- the JK1 replicate SE of a weighted mean by group, from the replicate weights landing
+  stores (each replicate re-raked), equals calibrate(as.svrepdesign(svydesign(
+  ids=~replicate_group, weights=~design_weight), type="JK1"), ...) then svyby(~score,
+  ~group, svymean) to 1e-6 relative;
+- the Taylor SE with strata and PSUs equals svydesign(ids=~psu, strata=~stratum,
+  weights=~weight, nest=TRUE) then svyby.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from lui import codebook, contract
+from lui.landing import weighting
+from lui.paths import PROJECT_ROOT
+from lui.survey_estimators import jk1_scale, replicate_mean_se, taylor_mean_se
+
+R_SCRIPT = PROJECT_ROOT / "tests" / "r" / "weighting_survey.R"
+WAVE = "2024-05"
+
+
+def synthetic_wave(n: int = 3000, seed: int = 11) -> pa.Table:
+    """Respondents with every target category present, skewed away from the targets."""
+    rng = np.random.default_rng(seed)
+    las = sorted(codebook.local_authorities())
+    age_p = np.array([0.05, 0.12, 0.15, 0.18, 0.2, 0.3])
+    return pa.table(
+        {
+            "respondent_id": [f"R{i:05d}" for i in rng.permutation(n)],
+            "la_code": rng.choice(las, n),
+            "imd_quintile": rng.choice(contract.IMD_QUINTILES, n, p=[0.15, 0.2, 0.2, 0.2, 0.25]),
+            "urban_rural": rng.choice(contract.URBAN_RURAL, n, p=[0.7, 0.3]),
+            "age_band": rng.choice(contract.AGE_BANDS, n, p=age_p),
+            "gender": rng.choice(contract.GENDERS, n, p=[0.45, 0.54, 0.01]),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    table = synthetic_wave()
+    n = table.num_rows
+    rng = np.random.default_rng(5)
+    design_weight = rng.lognormal(0.0, 0.4, n)
+    settings = weighting.Settings(tolerance=1e-13)
+    found = weighting.margins(table, WAVE, weighting.targets(WAVE))
+    raked = weighting.rake(design_weight, found, settings)
+    group = weighting.replicate_groups(table.column("respondent_id"), 50)
+    replicates = weighting.jk1_replicates(design_weight, group, found, settings, WAVE)
+    frame = table.to_pandas()
+    frame["region"] = weighting.respondent_categories(table, "region").to_pylist()
+    frame["design_weight"] = design_weight
+    frame["weight"] = raked.weights
+    frame["replicate_group"] = group
+    frame["group"] = frame["age_band"]
+    frame["score"] = rng.normal(0, 60, n) + frame["imd_quintile"] * 8
+    frame["stratum"] = frame["region"]
+    frame["psu"] = (np.arange(n) % 7).astype(str)
+    work = tmp_path_factory.mktemp("r")
+    frame.to_csv(work / "respondents.csv", index=False, float_format="%.17g")
+    subprocess.run(
+        ["Rscript", str(R_SCRIPT), "respondents.csv", str(weighting.TARGETS_CSV), str(work)],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    ours_jk1 = replicate_mean_se(
+        frame["score"], frame["group"], raked.weights, replicates, jk1_scale(50)
+    )
+    ours_taylor = taylor_mean_se(
+        frame["score"], frame["group"], raked.weights, frame["stratum"], frame["psu"]
+    )
+    return {
+        "frame": frame,
+        "replicates": pd.DataFrame(replicates),
+        "r_raked": pd.read_csv(work / "raked.csv"),
+        "r_jk1": pd.read_csv(work / "jk1.csv"),
+        "r_jk1_weights": pd.read_csv(work / "jk1_weights.csv"),
+        "r_taylor": pd.read_csv(work / "taylor.csv"),
+        "jk1": pd.DataFrame({"group": ours_jk1.groups, "mean": ours_jk1.mean, "se": ours_jk1.se}),
+        "taylor": pd.DataFrame(
+            {"group": ours_taylor.groups, "mean": ours_taylor.mean, "se": ours_taylor.se}
+        ),
+    }
+
+
+def _relative(ours: np.ndarray, theirs: np.ndarray) -> float:
+    return float(np.max(np.abs(ours - theirs) / np.abs(theirs)))
+
+
+def test_raked_weights_equal_r_calibrate_raking(compared) -> None:
+    frame, r = compared["frame"], compared["r_raked"]
+    assert list(r["respondent_id"]) == list(frame["respondent_id"])
+    assert _relative(frame["weight"].to_numpy(), r["weight"].to_numpy()) < 1e-9
+    assert frame["weight"].mean() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_replicate_weights_equal_r_jk1_recalibrated(compared) -> None:
+    ours, theirs = compared["replicates"].to_numpy(), compared["r_jk1_weights"].to_numpy()
+    assert ours.shape == theirs.shape == (len(compared["frame"]), 50)
+    # R keeps its replicates in the order the groups first appear; lui's are groups 1..50
+    group = compared["frame"]["replicate_group"].to_numpy()
+    dropped_group = [np.unique(group[theirs[:, j] == 0]) for j in range(50)]
+    assert all(len(g) == 1 for g in dropped_group)
+    theirs = theirs[:, np.argsort([g[0] for g in dropped_group])]
+    dropped = theirs == 0
+    assert (ours[dropped] == 0).all()
+    assert _relative(ours[~dropped], theirs[~dropped]) < 1e-9
+
+
+def test_jk1_se_of_group_means_equals_r_svyby(compared) -> None:
+    ours, theirs = compared["jk1"], compared["r_jk1"]
+    assert list(ours["group"]) == list(theirs["group"])
+    assert _relative(ours["mean"].to_numpy(), theirs["mean"].to_numpy()) < 1e-9
+    assert _relative(ours["se"].to_numpy(), theirs["se"].to_numpy()) < 1e-6
+
+
+def test_taylor_se_with_strata_and_psus_equals_r_svyby(compared) -> None:
+    ours, theirs = compared["taylor"], compared["r_taylor"]
+    assert list(ours["group"]) == list(theirs["group"])
+    assert _relative(ours["mean"].to_numpy(), theirs["mean"].to_numpy()) < 1e-12
+    assert _relative(ours["se"].to_numpy(), theirs["se"].to_numpy()) < 1e-9
