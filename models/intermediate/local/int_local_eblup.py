@@ -18,9 +18,13 @@ def model(dbt, session):
     cells = dbt.ref("int_local_model_cells")
     # the wave scope of macros/wave_scope.sql: var('wave'), else LUI_BUILD_WAVE only when
     # `lui build` set the marker var wave_from_environment
-    # (config values may arrive rendered as text: "None", "False", "True")
-    wave = str(dbt.config.get("build_wave") or "")
-    if wave in ("", "None") and str(dbt.config.get("wave_from_environment")).lower() == "true":
+    # (config values may arrive rendered as text: "None", "False", "True"). Each
+    # dbt.config.get is a call of its own: dbt finds the keys a Python model reads by
+    # parsing its calls, and does not look inside `x or y` (a key it misses reads None)
+    build_wave = dbt.config.get("build_wave")
+    from_environment = dbt.config.get("wave_from_environment")
+    wave = str(build_wave or "")
+    if wave in ("", "None") and str(from_environment).lower() == "true":
         wave = os.environ.get("LUI_BUILD_WAVE", "")
     wave = "" if wave == "None" else wave
     if dbt.is_incremental and wave:
@@ -28,5 +32,6 @@ def model(dbt, session):
     frame = dbt.ref("local_authority_frame").df()
     regions = dbt.ref("local_authorities").df()[["la_code", "region"]]
     # the estimand of var local_estimand: model_mean (default) or finite_population_mean
-    estimand = str(dbt.config.get("estimand") or local_model.MODEL_MEAN)
+    estimand = dbt.config.get("estimand")
+    estimand = str(estimand or local_model.MODEL_MEAN)
     return local_model.estimate_all(cells.df(), frame.merge(regions, on="la_code"), estimand)
