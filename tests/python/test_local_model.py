@@ -488,13 +488,7 @@ def test_var_local_estimand_publishes_the_finite_population_mean(demo_run, tmp_p
     with duckdb.connect(str(demo.warehouse), read_only=True) as con:
         after = con.execute(query, [WAVE]).df()
         fit = con.execute("select * from marts.fct_local_model_fit").df()
-        cells = con.execute(
-            "select * from intermediate.int_local_model_cells where wave_id = ?", [WAVE]
-        ).df()
-        frame = con.execute(
-            "select f.*, a.region from reference.local_authority_frame as f "
-            "join reference.local_authorities as a using (la_code)"
-        ).df()
+        cells, frame = local_model.warehouse_inputs(con, WAVE)
     assert (fit["estimand"] == local_model.FINITE_POPULATION_MEAN).all()
     expected = local_model.estimate_all(cells, frame, local_model.FINITE_POPULATION_MEAN)
     merged = after.merge(expected, on=["la_code", "mission_id"], suffixes=("", "_expected"))

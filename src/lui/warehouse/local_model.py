@@ -57,9 +57,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import duckdb
 
 SCORE_RANGE = (-200.0, 200.0)
 QUINTILES = (1, 2, 3, 4, 5)
@@ -463,6 +467,21 @@ def _not_estimable(cells: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
             "model_rmse": nan,
         }
     )
+
+
+def warehouse_inputs(
+    con: duckdb.DuckDBPyConnection, wave_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What int_local_eblup fits one wave on, read from a built warehouse: the wave's cells
+    (int_local_model_cells) and the frame with each authority's region."""
+    cells = con.execute(
+        "select * from intermediate.int_local_model_cells where wave_id = ?", [wave_id]
+    ).df()
+    frame = con.execute(
+        "select f.*, a.region from reference.local_authority_frame as f "
+        "join reference.local_authorities as a using (la_code)"
+    ).df()
+    return cells, frame
 
 
 def estimate_all(
