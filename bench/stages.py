@@ -90,13 +90,7 @@ def local_fit(wave: str, warehouse: str) -> dict:
     from lui.warehouse import local_model
 
     with duckdb.connect(warehouse, read_only=True) as con:
-        cells = con.execute(
-            "select * from intermediate.int_local_model_cells where wave_id = ?", [wave]
-        ).df()
-        frame = con.execute(
-            "select f.*, a.region from reference.local_authority_frame as f "
-            "join reference.local_authorities as a using (la_code)"
-        ).df()
+        cells, frame = local_model.warehouse_inputs(con, wave)
     started = time.perf_counter()
     out = local_model.estimate_all(cells, frame)
     return {"fit_seconds": time.perf_counter() - started, "rows": len(out), "cells": len(cells)}

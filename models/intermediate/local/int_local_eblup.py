@@ -18,5 +18,6 @@ def model(dbt, session):
     frame = dbt.ref("local_authority_frame").df()
     regions = dbt.ref("local_authorities").df()[["la_code", "region"]]
     # the estimand of var local_estimand: model_mean (default) or finite_population_mean
-    estimand = str(dbt.config.get("estimand") or local_model.MODEL_MEAN)
+    estimand = dbt.config.get("estimand")
+    estimand = str(estimand or local_model.MODEL_MEAN)
     return local_model.estimate_all(cells.df(), frame.merge(regions, on="la_code"), estimand)

@@ -57,9 +57,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import duckdb
 
 SCORE_RANGE = (-200.0, 200.0)
 QUINTILES = (1, 2, 3, 4, 5)
@@ -209,8 +213,8 @@ class Moments:
             sum_y_areas=np.bincount(area, weights=sum_y),
             respondents=float(n_c.sum()),
             sum_y2=float(cells["sum_score_sq"].sum()),
-            xtx=np.einsum("ck,c,cl->kl", x_cells, n_c, x_cells),
-            xty=np.einsum("ck,c->k", x_cells, sum_y),
+            xtx=(x_cells * n_c[:, None]).T @ x_cells,
+            xty=x_cells.T @ sum_y,
         )
 
     @property
@@ -220,8 +224,8 @@ class Moments:
     def gls(self, ratio: float) -> tuple[np.ndarray, np.ndarray, float]:
         """(beta, X'H^-1 X, y'H^-1 y - beta'X'H^-1 y) for H = I + ratio J per area."""
         shrink = ratio / (1 + ratio * self.n_areas)  # gamma_d / n_d
-        xhx = self.xtx - np.einsum("dk,d,dl->kl", self.sum_x_areas, shrink, self.sum_x_areas)
-        xhy = self.xty - np.einsum("dk,d->k", self.sum_x_areas, shrink * self.sum_y_areas)
+        xhx = self.xtx - (self.sum_x_areas * shrink[:, None]).T @ self.sum_x_areas
+        xhy = self.xty - self.sum_x_areas.T @ (shrink * self.sum_y_areas)
         yhy = self.sum_y2 - float(np.sum(shrink * self.sum_y_areas**2))
         beta = np.linalg.solve(xhx, xhy)
         return beta, xhx, yhy - float(beta @ xhy)
@@ -252,7 +256,7 @@ class Moments:
 
 
 # where the REML ratio sigma_u^2 / sigma_e^2 is looked for: exp(-20) to exp(20)
-LOG_RATIO_GRID = np.linspace(-20.0, 20.0, 81)
+LOG_RATIO_GRID = np.linspace(-20.0, 20.0, 41)
 
 
 def reml_ratio(moments: Moments) -> float:
@@ -282,6 +286,15 @@ def reml_ratio(moments: Moments) -> float:
     return candidates[int(np.argmin(deviances))]
 
 
+def design_rank(xtx: np.ndarray) -> int:
+    """The column rank of the design X from X'X: the eigenvalues of X'X scaled to unit
+    diagonal (its correlation form) above 1e-10 of the largest. The columns are 0/1
+    indicators, so a collinear design has an eigenvalue of 0 to rounding (about 1e-16)."""
+    scale = 1 / np.sqrt(np.diag(xtx))
+    eigenvalues = np.linalg.eigvalsh(xtx * scale[:, None] * scale[None, :])
+    return int(np.sum(eigenvalues > 1e-10 * eigenvalues.max()))
+
+
 def fit(cells: pd.DataFrame, regions: list[str]) -> Fit:
     """REML fit of the nested-error model from the cells of one wave and mission.
 
@@ -293,13 +306,12 @@ def fit(cells: pd.DataFrame, regions: list[str]) -> Fit:
     cells = cells[cells["respondents"] > 0].reset_index(drop=True)
     levels = Levels.of(cells, regions)
     x_cells = levels.design(cells)
-    n_c = cells["respondents"].to_numpy(dtype=float)
-    rank = np.linalg.matrix_rank(x_cells * np.sqrt(n_c)[:, None])
+    moments = Moments.of(cells, x_cells)
+    rank = design_rank(moments.xtx)
     if rank < x_cells.shape[1]:
         raise NotEstimable(
             f"the fixed effects are collinear in this sample (rank {rank} of {x_cells.shape[1]})"
         )
-    moments = Moments.of(cells, x_cells)
     if moments.dof < 1 or len(moments.n_areas) < 2:
         raise NotEstimable(
             f"{int(moments.respondents)} respondents in {len(moments.n_areas)} authorities "
@@ -455,6 +467,21 @@ def _not_estimable(cells: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
             "model_rmse": nan,
         }
     )
+
+
+def warehouse_inputs(
+    con: duckdb.DuckDBPyConnection, wave_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What int_local_eblup fits one wave on, read from a built warehouse: the wave's cells
+    (int_local_model_cells) and the frame with each authority's region."""
+    cells = con.execute(
+        "select * from intermediate.int_local_model_cells where wave_id = ?", [wave_id]
+    ).df()
+    frame = con.execute(
+        "select f.*, a.region from reference.local_authority_frame as f "
+        "join reference.local_authorities as a using (la_code)"
+    ).df()
+    return cells, frame
 
 
 def estimate_all(
