@@ -210,3 +210,29 @@ def test_delivered_replicate_weights_are_kept(tmp_path: Path, monkeypatch) -> No
     )
     expected = [np.round(frame["weight"] * (0.5 + r / 4), 4).sum() for r in range(1, 5)]
     assert np.allclose(reps.sort_values("replicate")["total"], expected)
+
+
+def test_the_demo_targets_are_derived_from_the_reference_population() -> None:
+    """seeds/weighting/targets.csv is what `python -m lui.demo.targets` writes."""
+    from lui.demo.targets import demo_targets
+
+    seed = pd.read_csv(weighting.TARGETS_CSV, dtype=str, keep_default_na=False)
+    derived = [(v, c, f"{s:.6f}", "") for v, c, s in demo_targets()]
+    assert list(seed.itertuples(index=False, name=None)) == derived
+    for target in weighting.targets(WAVE):
+        assert target.shares.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_a_wave_s_own_targets_replace_the_general_ones(tmp_path: Path) -> None:
+    path = tmp_path / "targets.csv"
+    path.write_text(
+        "variable,category,share,wave_id\n"
+        "urban_rural,Urban,0.8,\nurban_rural,Rural,0.2,\n"
+        "urban_rural,Urban,0.7,2024-02\nurban_rural,Rural,0.3,2024-02\n"
+        "gender,Male,0.5,\ngender,Female,0.5,\n",
+        encoding="utf-8",
+    )
+    general = {t.variable: t.shares.tolist() for t in weighting.targets("2023-08", path)}
+    own = {t.variable: t.shares.tolist() for t in weighting.targets("2024-02", path)}
+    assert general == {"urban_rural": [0.8, 0.2], "gender": [0.5, 0.5]}
+    assert own == {"urban_rural": [0.7, 0.3], "gender": [0.5, 0.5]}
