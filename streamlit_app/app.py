@@ -29,6 +29,7 @@ page = st.navigation(
         st.Page("views/missions.py", title="Mission pages", icon=":material/flag:"),
         st.Page("views/scorecard.py", title="Scorecard", icon=":material/scoreboard:"),
         st.Page("views/breakdown.py", title="Breakdown table", icon=":material/table:"),
+        st.Page("views/crosstab.py", title="Cross-tabs", icon=":material/grid_on:"),
         st.Page("views/priorities.py", title="Priorities", icon=":material/checklist:"),
         st.Page("views/local_areas.py", title="Local areas", icon=":material/location_city:"),
         st.Page("views/perceptions.py", title="Perceptions", icon=":material/psychology:"),

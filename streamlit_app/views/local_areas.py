@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from lui.present import queries
+from lui.present import hexmap, queries
 from lui.present.formatting import fieldwork_caption
 
 import pickers
@@ -21,28 +21,82 @@ if not wave_ids:
     )
     st.stop()
 
-authorities = queries.local_authorities(marts)
-names = dict(zip(authorities["la_code"], authorities["la_name"], strict=True))
+missions = queries.missions(marts)
+mission_names = dict(zip(missions["mission_id"], missions["mission_name"], strict=True))
 left, right = st.columns([2, 1])
 with left:
-    la_code = st.selectbox(
-        "Local authority (type to search)",
-        list(names),
-        format_func=lambda code: f"{names[code]} ({code})",
-        key="local_authority",
+    mission_id = st.selectbox(
+        "Mission", list(mission_names), format_func=mission_names.get, key="local_mission"
     )
 with right:
     wave_id = pickers.wave_picker(wave_ids, "local_wave")
 pickers.set_link(wave=wave_id)
 
-card = queries.local_authority_index(marts, la_code, wave_id)
-first = card.iloc[0]
-st.subheader(f"{first.la_name}, wave {wave_id}")
-respondents = int(card["respondents"].max())
+st.subheader(f"Every authority: {mission_names[mission_id]}, wave {wave_id}")
 st.caption(
     fieldwork_caption(queries.waves(marts), [wave_id])
-    + f" Region: {first.region}. Respondents in this authority: {respondents:,} (the model's"
-    " estimate uses them and what the rest of the sample says about similar areas)."
+    + " Model estimates for all 361 local authorities, each hexagon one authority. "
+    + "▲ / ▼: the authority's interval lies wholly above / below its region's; grey: not "
+    + "estimable (no respondents in its region this wave, or too few to fit the model)."
+)
+ranking = queries.local_ranking(marts, mission_id, wave_id)
+frame = hexmap.mission_frame(ranking, wave_id, mission_id)
+map_column, table_column = st.columns([1, 1])
+with map_column:
+    st.altair_chart(hexmap.hexmap_chart(frame, width=340), width="content")
+with table_column:
+    st.dataframe(
+        ranking.assign(
+            vs_region=ranking["vs_region"]
+            .map(hexmap.REGION_MARKS)
+            .fillna(hexmap.OVERLAPS)
+            .where(ranking["model_estimate"].notna(), hexmap.NOT_ESTIMABLE)
+        )
+        .drop(columns=["wave_id", "mission_id"])
+        .round(
+            {"model_estimate": 1, "ci_low": 1, "ci_high": 1, "model_rmse": 1, "direct_estimate": 1}
+        ),
+        hide_index=True,
+        height=520,
+        key="local_ranking",
+        column_config={
+            "rank": st.column_config.NumberColumn("Rank", format="%d"),
+            "la_code": "Code",
+            "la_name": "Local authority",
+            "region": "Region",
+            "nation": "Nation",
+            "model_estimate": st.column_config.NumberColumn("Model estimate", format="%.1f"),
+            "ci_low": st.column_config.NumberColumn(f"{rules.confidence_level} low", format="%.1f"),
+            "ci_high": st.column_config.NumberColumn(
+                f"{rules.confidence_level} high", format="%.1f"
+            ),
+            "vs_region": "Against its region",
+            "model_rmse": st.column_config.NumberColumn("Root MSE", format="%.1f"),
+            "direct_estimate": st.column_config.NumberColumn("Direct estimate", format="%.1f"),
+            "respondents": st.column_config.NumberColumn("Base (n)", format="localized"),
+        },
+    )
+ui.download_csv(
+    ranking, f"local-ranking-mission{mission_id}-{wave_id}.csv", key="local_ranking_csv"
+)
+
+authorities = queries.local_authorities(marts)
+names = dict(zip(authorities["la_code"], authorities["la_name"], strict=True))
+la_code = st.selectbox(
+    "Local authority (type to search)",
+    list(names),
+    format_func=lambda code: f"{names[code]} ({code})",
+    key="local_authority",
+)
+card = queries.local_authority_index(marts, la_code, wave_id)
+first = card.iloc[0]
+respondents = int(card["respondents"].max())
+st.subheader(f"{first.la_name}, wave {wave_id}")
+st.caption(
+    f"Region: {first.region}. Respondents in this authority:"
+    f" {respondents:,} (the model's estimate uses them and what the rest of the sample says"
+    f" about similar areas; its own average, the direct estimate, is shown only from"
+    f" {rules.suppression_threshold} respondents up)."
 )
 table = card.assign(
     model=card["model_estimate"].round(1),
@@ -69,36 +123,12 @@ st.dataframe(
     },
 )
 ui.download_csv(card, f"local-{la_code}-{wave_id}.csv", key="local_card_csv")
-
-st.subheader("All authorities on one mission")
-missions = queries.missions(marts)
-mission_names = dict(zip(missions["mission_id"], missions["mission_name"], strict=True))
-mission_id = st.selectbox(
-    "Mission", list(mission_names), format_func=mission_names.get, key="local_mission"
-)
-ranking = queries.local_ranking(marts, mission_id, wave_id)
-st.dataframe(
-    ranking.round(
-        {"model_estimate": 1, "ci_low": 1, "ci_high": 1, "model_rmse": 1, "direct_estimate": 1}
+trend = queries.local_authority_trend(marts, la_code, mission_id)
+st.altair_chart(
+    hexmap.local_trend_chart(
+        trend, title=f"{first.la_name}: {mission_names[mission_id]}, every wave", width="container"
     ),
-    hide_index=True,
-    key="local_ranking",
-    column_config={
-        "rank": "Rank",
-        "la_code": "Code",
-        "la_name": "Local authority",
-        "region": "Region",
-        "nation": "Nation",
-        "model_estimate": st.column_config.NumberColumn("Model estimate", format="%.1f"),
-        "ci_low": st.column_config.NumberColumn(f"{rules.confidence_level} low", format="%.1f"),
-        "ci_high": st.column_config.NumberColumn(f"{rules.confidence_level} high", format="%.1f"),
-        "model_rmse": st.column_config.NumberColumn("Root MSE", format="%.1f"),
-        "direct_estimate": st.column_config.NumberColumn("Direct estimate", format="%.1f"),
-        "respondents": st.column_config.NumberColumn("Base (n)", format="localized"),
-    },
-)
-ui.download_csv(
-    ranking, f"local-ranking-mission{mission_id}-{wave_id}.csv", key="local_ranking_csv"
+    width="stretch",
 )
 
 st.markdown(

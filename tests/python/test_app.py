@@ -36,6 +36,7 @@ PAGES = {
     "breakdown": "views/breakdown.py",
     "priorities": "views/priorities.py",
     "local_areas": "views/local_areas.py",
+    "crosstab": "views/crosstab.py",
     "perceptions": "views/perceptions.py",
     "quality": "views/quality.py",
 }
@@ -486,7 +487,7 @@ def test_local_areas_show_an_authority_beside_its_region_and_the_uk(marts_env: P
     picker.set_value(la_code).run()
     widget(at, "selectbox", "Wave").set_value(DEMO_WAVES[0]).run()
     assert not at.exception
-    assert at.subheader[0].value == f"Birmingham, wave {DEMO_WAVES[0]}"
+    assert at.subheader[1].value == f"Birmingham, wave {DEMO_WAVES[0]}"
     rows = marts_frame(
         marts_env,
         """
@@ -503,7 +504,7 @@ def test_local_areas_show_an_authority_beside_its_region_and_the_uk(marts_env: P
         """,
         [la_code, DEMO_WAVES[0]],
     )
-    table = at.dataframe[0].value.set_index("mission_name")
+    table = at.dataframe[1].value.set_index("mission_name")
     assert len(table) == len(rows) == 12
     for row in rows.itertuples():
         shown = table.loc[row.mission_name]
@@ -523,7 +524,7 @@ def test_local_areas_rank_every_authority_on_a_mission(marts_env: Path) -> None:
     at = run_page("local_areas")
     widget(at, "selectbox", "Mission").set_value(3).run()
     assert not at.exception
-    ranking = at.dataframe[1].value
+    ranking = at.dataframe[0].value
     expected = marts_frame(
         marts_env,
         """
@@ -541,6 +542,56 @@ def test_local_areas_rank_every_authority_on_a_mission(marts_env: Path) -> None:
     width = ranking["ci_high"] - ranking["ci_low"]
     assert width[unsampled.index].min() > width[sampled.index].median()
     assert "model-based estimate" in "\n".join(m.value for m in at.markdown)
+    # beside the map: how each authority stands against its region, in words and symbols
+    region = marts_frame(
+        marts_env,
+        """
+        select la_code, vs_region from marts.fct_local_mission_index
+        where mission_id = 3 and wave_id = ?
+        """,
+        [DEMO_WAVES[-1]],
+    ).set_index("la_code")["vs_region"]
+    words = {"above": "▲ above", "below": "▼ below"}
+    for row in ranking.itertuples():
+        assert row.vs_region == words.get(region[row.la_code], "overlaps")
+    assert charts(at), "the hex map of every authority"
+
+
+# --------------------------------------------------------------------------------------
+# Cross-tabs
+# --------------------------------------------------------------------------------------
+def test_crosstab_shows_two_breakdowns_crossed_as_the_marts_publish_them(
+    marts_env: Path,
+) -> None:
+    at = run_page("crosstab")
+    widget(at, "selectbox", "Rows").set_value("age_band").run()
+    widget(at, "selectbox", "Columns").set_value("region").run()
+    widget(at, "selectbox", "Mission").set_value(6).run()
+    widget(at, "selectbox", "Wave").set_value(DEMO_WAVES[-1]).run()
+    assert not at.exception
+    table, bases = at.table[0].value, at.table[1].value
+    cells = marts_frame(
+        marts_env,
+        """
+        select group_label, index_score, unweighted_base, low_base, suppressed
+        from marts.fct_mission_index
+        where wave_id = ? and mission_id = 6 and breakdown = 'region_x_age_band'
+        """,
+        [DEMO_WAVES[-1]],
+    )
+    assert len(cells) > 50
+    assert list(table.index) == ["16-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+    assert "North East" in table.columns and "Wales" in table.columns
+    for cell in cells.itertuples():
+        region, age = cell.group_label.split(" | ")
+        shown = table.loc[age, region]
+        if cell.suppressed:
+            assert shown == "suppressed"
+        else:
+            assert shown.split()[0] == signed(cell.index_score)
+            assert ("†" in shown) == bool(cell.low_base)
+        assert bases.loc[age, region] == f"{cell.unweighted_base:,}"
+    assert (cells["suppressed"]).any(), "small cells are suppressed under 50"
 
 
 # --------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ PAGES = {
     "missions?mission=4": "Mission 4: Internet",
     "scorecard": "Scorecard",
     "breakdown": "Index scores by group",
+    "crosstab": "Cross-tabs",
     "priorities": "Priorities for improvement in the local area",
     "perceptions": "Perceptions of levelling up",
     "perceptions?question=support_mayor&breakdown=nation": "Perceptions of levelling up",
@@ -527,6 +528,10 @@ def test_local_areas_page_in_chromium(app_url: str, browser: Browser, tmp_path: 
         ).to_be_visible(timeout=UI_TIMEOUT_MS)
         expect(page.get_by_text("Region: West Midlands").first).to_be_visible(timeout=UI_TIMEOUT_MS)
         expect(live(page, "stDataFrame").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+        # the map of every authority (its text alternative counts them) and the trend
+        expect(page.get_by_text("Every authority:").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(live(page, "stVegaLiteChart").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+        assert live(page, "stVegaLiteChart").count() == 2
         expect(page.get_by_text("What a model-based estimate is, and is not")).to_be_visible(
             timeout=UI_TIMEOUT_MS
         )

@@ -37,6 +37,9 @@ VS_REGION_LABELS = {
     ABOVE: "interval wholly above its region's",
     BELOW: "interval wholly below its region's",
 }
+# how an authority stands against its region, in the ranking tables (symbol and word)
+REGION_MARKS = {ABOVE: "▲ above", BELOW: "▼ below"}
+OVERLAPS = "overlaps"  # neither: the interval overlaps its region's
 # a pointy-top hexagon in Vega's custom-symbol box (-1..1 on both axes)
 HEX_PATH = "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z"
 SQRT3 = math.sqrt(3)
@@ -229,7 +232,7 @@ def ranking_table(frame: pd.DataFrame) -> pd.DataFrame:
         ["estimate", "la_name"], ascending=[False, True], na_position="last"
     )
     rank = data["estimate"].rank(method="min", ascending=False)
-    marks = data["vs_region"].map({ABOVE: "▲ above", BELOW: "▼ below"})
+    marks = data["vs_region"].map(REGION_MARKS)
     return pd.DataFrame(
         {
             "Rank": rank.astype("Int64"),
@@ -237,11 +240,56 @@ def ranking_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Region": data["region"],
             "Estimate": data["estimate"].round(1),
             "95% interval": _intervals(data),
-            "Against its region": marks.where(data["estimate"].notna(), NOT_ESTIMABLE).fillna(
-                "overlaps"
+            "Against its region": marks.fillna(OVERLAPS).where(
+                data["estimate"].notna(), NOT_ESTIMABLE
             ),
         }
     ).reset_index(drop=True)
+
+
+def local_trend_chart(
+    trend: pd.DataFrame, *, title: str = "", width: int | str = 340
+) -> alt.LayerChart:
+    """One authority's model estimate on one mission by wave (queries.local_authority_trend):
+    the estimate as a line with its 95% interval as a band, and its region's published
+    index as a dashed line, so a reader sees both the local trend and its uncertainty."""
+    data = trend.assign(
+        interval=_intervals(trend),
+        shown=trend["model_estimate"].map(lambda v: f"{v:.1f}" if pd.notna(v) else NOT_ESTIMABLE),
+    )
+    x = alt.X("wave_id:O", title="Wave", axis=alt.Axis(labelAngle=0))
+    y_title = "Index"
+    tooltip = [
+        alt.Tooltip("wave_id:N", title="Wave"),
+        alt.Tooltip("shown:N", title="Model estimate"),
+        alt.Tooltip("interval:N", title="95% interval"),
+        alt.Tooltip("region_index:Q", title="Region's index", format=".1f"),
+    ]
+    band = (
+        alt.Chart(data)
+        .mark_area(opacity=0.2, color="#1f5fa8")
+        .encode(x=x, y=alt.Y("ci_low:Q", title=y_title), y2="ci_high:Q")
+    )
+    line = (
+        alt.Chart(data)
+        .mark_line(point=True, color="#1f5fa8")
+        .encode(x=x, y="model_estimate:Q", tooltip=tooltip)
+    )
+    region = (
+        alt.Chart(data)
+        .mark_line(strokeDash=[5, 4], color=TEXT_COLOUR)
+        .encode(x=x, y="region_index:Q", tooltip=tooltip)
+    )
+    chart = alt.layer(band, line, region).properties(
+        width=width,
+        height=180,
+        title=alt.TitleParams(
+            title,
+            subtitle="Blue: model estimate and 95% interval; dashed: its region",
+            anchor="start",
+        ),
+    )
+    return chart.configure_view(strokeWidth=0)
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

@@ -677,18 +677,64 @@ def local_authority_index(marts: Marts, la_code: str, wave_id: str) -> pd.DataFr
 
 @cached(256)
 def local_ranking(marts: Marts, mission_id: int, wave_id: str) -> pd.DataFrame:
-    """Every authority's model estimate on one mission in a wave, highest first, ranked."""
+    """Every authority's model estimate on one mission in a wave, highest first and ranked
+    (those the model could not estimate last, unranked), with whether its interval lies
+    wholly above or below its region's (vs_region): the rows of the map and the ranking."""
     return _query(
         marts,
         """
-        select rank() over (order by model_estimate desc) as rank,
+        select case when model_estimable
+                    then rank() over (order by model_estimate desc nulls last) end as rank,
                la_code, la_name, region, nation, model_estimate, ci_low, ci_high,
-               model_rmse, direct_estimate, respondents
+               vs_region, model_rmse, direct_estimate, respondents, wave_id, mission_id
         from marts.fct_local_mission_index
         where mission_id = ? and wave_id = ?
-        order by rank, la_name
+        order by model_estimate desc nulls last, la_name
         """,
         [int(mission_id), wave_id],
+    )
+
+
+@cached(256)
+def cross_tab(marts: Marts, wave_id: str, mission_id: int, rows: str, columns: str) -> pd.DataFrame:
+    """One mission's index in every cell of two breakdowns crossed (a published
+    cross-breakdown of fct_mission_index, var cross_breakdowns) in a wave, one row per cell
+    with its row_group and column_group, in the groups' order."""
+    breakdown, columns_first = contract.cross_breakdown_of(rows, columns)
+    frame = _query(
+        marts,
+        f"""
+        select {_INDEX_COLUMNS} {_INDEX_FROM}
+        where i.wave_id = ? and i.mission_id = ? and i.breakdown = ?
+        order by i.group_label
+        """,
+        [wave_id, int(mission_id), breakdown],
+    )
+    parts = frame["group_label"].str.split(contract.CROSS_SEPARATOR, n=1, expand=True)
+    first, second = (parts[0], parts[1]) if len(frame) else ([], [])
+    return frame.assign(
+        row_group=second if columns_first else first,
+        column_group=first if columns_first else second,
+    )
+
+
+@cached(256)
+def local_authority_trend(marts: Marts, la_code: str, mission_id: int) -> pd.DataFrame:
+    """One authority's model estimate on one mission in every wave, with its interval and
+    its region's published index in the same wave, oldest first."""
+    return _query(
+        marts,
+        """
+        select l.wave_id, l.la_name, l.region, l.model_estimate, l.ci_low, l.ci_high,
+               r.index_score as region_index
+        from marts.fct_local_mission_index as l
+        left join marts.fct_mission_index as r
+            on r.wave_id = l.wave_id and r.mission_id = l.mission_id
+            and r.breakdown = 'region' and r.group_label = l.region
+        where l.la_code = ? and l.mission_id = ?
+        order by l.wave_id
+        """,
+        [la_code, int(mission_id)],
     )
 
 
