@@ -10,7 +10,9 @@ from lui.present.formatting import (
     BELOW_MARK,
     base_note,
     breakdown_label,
+    comparison_letters,
     fieldwork_caption,
+    group_letters,
     group_names,
     index_cells,
 )
@@ -34,9 +36,17 @@ with right:
 pickers.set_link(breakdown=breakdown, wave=wave)
 
 frame = queries.breakdown_index(marts, breakdown, wave)
+# column letters: each group a letter; a cell lists the groups it is significantly above
+letters = group_letters(list(dict.fromkeys(frame.loc[frame["breakdown"] != "all", "group_label"])))
+higher = comparison_letters(queries.higher_than(marts, breakdown, wave), letters)
 frame = frame.assign(
     row=group_names(frame),
-    cell=index_cells(frame),
+    cell=[
+        f"{cell} {higher[(group, mission)]}" if (group, mission) in higher else cell
+        for cell, group, mission in zip(
+            index_cells(frame), frame["group_label"], frame["mission_name"], strict=True
+        )
+    ],
     shade=frame["vs_rest"].map(ui.vs_rest_colour).fillna(""),
 )
 st.subheader(f"{breakdown_label(breakdown)}, wave {wave}")
@@ -57,7 +67,13 @@ ui.table(
         shade="shade",
         row_order=rows,
         column_order=mission_names,
-        first_columns={"Base (n)": [f"{bases[r]:,}" for r in rows]},
+        first_columns={
+            "Letter": [
+                letters.get(g, "")
+                for g in frame.drop_duplicates("row").set_index("row").loc[rows, "group_label"]
+            ],
+            "Base (n)": [f"{bases[r]:,}" for r in rows],
+        },
     ),
     frame.drop(columns=["row", "cell", "shade"]),
     f"index-{breakdown}-{wave}",
@@ -67,5 +83,8 @@ st.caption(
     base_note(rules)
     + " Base: the largest number of respondents with a score on any mission (each cell's "
     "own base is in the long CSV). Above/below: the group differs from everyone else in the "
-    f"wave at the {rules.confidence_level} level. " + fieldwork_caption(wave_frame, [wave])
+    f"wave at the {rules.confidence_level} level. Letters: a cell lists the letters of the "
+    "groups it is significantly higher than on that mission (each pair of groups compared "
+    f"at the {rules.confidence_level} level, without adjustment for the many comparisons). "
+    + fieldwork_caption(wave_frame, [wave])
 )

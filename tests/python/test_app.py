@@ -631,7 +631,35 @@ def test_breakdown_table_equals_the_marts_with_shading_and_flags(marts_env: Path
     widget(at, "selectbox", "Breakdown").set_value("gender").run()
     table = at.table[0].value
     assert "Other" in table.index
-    assert (table.loc["Other"].drop("Base (n)") == "suppressed").all()
+    assert (table.loc["Other"].drop(["Letter", "Base (n)"]) == "suppressed").all()
+
+
+def test_breakdown_table_letters_are_the_marts_group_comparisons(marts_env: Path) -> None:
+    """Each group a letter; each cell the letters of the groups it is significantly above
+    (fct_group_comparisons), as survey tables show column letters."""
+    at = run_page("breakdown", {"breakdown": "region", "wave": DEMO_WAVES[-1]})
+    table = at.table[0].value
+    letters = table["Letter"].drop("All UK").to_dict()
+    assert list(letters.values())[:3] == ["A", "B", "C"]
+    higher = marts_frame(
+        marts_env,
+        """
+        select group_label, other_group_label, mission_name from marts.fct_group_comparisons
+        where breakdown = 'region' and wave_id = ? and comparison = 'higher'
+        """,
+        [DEMO_WAVES[-1]],
+    )
+    assert not higher.empty, "the demo's regions differ significantly somewhere"
+    expected: dict[tuple[str, str], set[str]] = {}
+    for row in higher.itertuples():
+        expected.setdefault((row.group_label, row.mission_name), set()).add(
+            letters[row.other_group_label]
+        )
+    for group in letters:
+        for mission in table.columns.drop(["Letter", "Base (n)"]):
+            words = table.loc[group, mission].split()
+            shown = set("".join(w for w in words[1:] if w.isalpha() and w.isupper()))
+            assert shown == expected.get((group, mission), set()), (group, mission)
 
 
 def test_breakdown_table_flags_low_bases(marts_env: Path) -> None:

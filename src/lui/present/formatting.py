@@ -332,6 +332,35 @@ def base_note(rules: Thresholds) -> str:
 # --------------------------------------------------------------------------------------
 # Whole columns of cells (a frame of fct_mission_index / fct_priorities / toplines rows)
 # --------------------------------------------------------------------------------------
+def group_letters(groups: Sequence[str]) -> dict[str, str]:
+    """A letter for each group of a breakdown table, in its rows' order (A, B, ..., Z, AA,
+    AB, ...): the column letters of survey tables."""
+    letters: dict[str, str] = {}
+    for position, group in enumerate(groups):
+        name, n = "", position
+        while True:
+            name = chr(ord("A") + n % 26) + name
+            n = n // 26 - 1
+            if n < 0:
+                break
+        letters[group] = name
+    return letters
+
+
+def comparison_letters(higher: pd.DataFrame, letters: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(group, mission_name) -> the letters of the groups it is significantly higher than
+    (queries.higher_than), in letter order; pairs without any are left out."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for row in higher.itertuples():
+        if row.other_group_label in letters:
+            found.setdefault((row.group_label, row.mission_name), []).append(
+                letters[row.other_group_label]
+            )
+    return {
+        key: "".join(sorted(values, key=lambda v: (len(v), v))) for key, values in found.items()
+    }
+
+
 def index_cells(frame: pd.DataFrame, *, with_vs_rest: bool = True) -> list[str]:
     """index_cell for every row of an index frame."""
     vs_rest = frame["vs_rest"] if with_vs_rest else [None] * len(frame)

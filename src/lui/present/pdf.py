@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from lui.contract import Thresholds
-from lui.present import charts, findings, queries, release, sections
+from lui.present import charts, findings, hexmap, queries, release, sections
 from lui.present.formatting import (
     ABOVE_MARK,
     BELOW_MARK,
@@ -69,6 +69,7 @@ class Section:
     items: list[tuple[str, str]] = field(default_factory=list)
     new_page: bool = False
     side_by_side: bool = False
+    columns: int = 0  # charts in a grid of this many columns (small multiples)
     notice: str = ""
 
 
@@ -304,6 +305,7 @@ def sections_for(marts: queries.Marts, wave_id: str) -> list[Section]:
                 tables=[("", priorities_table(queries.priorities(marts, "region", wave_id)))],
             )
         )
+    out += local_sections(marts, wave_id, missions)
     out.append(
         Section(
             "Things you need to know",
@@ -317,6 +319,53 @@ def sections_for(marts: queries.Marts, wave_id: str) -> list[Section]:
             tables=[("Waves", waves_table(wave_frame)), ("Bases in this wave", bases_table(index))],
         )
     )
+    return out
+
+
+# the local-area maps: small multiples, three to a row, six to a page
+MAP_WIDTH = 220
+MAPS_PER_PAGE = 6
+
+
+def local_sections(marts: queries.Marts, wave_id: str, missions: pd.DataFrame) -> list[Section]:
+    """Every local authority on a hex map, one map per mission (model estimates on a
+    diverging scale centred on zero; triangles where an authority's interval lies wholly
+    above or below its region's), when the wave has local estimates."""
+    if wave_id not in queries.local_waves(marts):
+        return []
+    maps = [
+        hexmap.hexmap_chart(
+            hexmap.mission_frame(
+                queries.local_ranking(marts, mission.mission_id, wave_id),
+                wave_id,
+                mission.mission_id,
+            ),
+            title=f"{mission.mission_id}. {mission.mission_name}",
+            width=MAP_WIDTH,
+            legend_title="Index",
+        )
+        for mission in missions.itertuples()
+    ]
+    out = []
+    for start in range(0, len(maps), MAPS_PER_PAGE):
+        first = start == 0
+        out.append(
+            Section(
+                "Local areas: every authority on each mission" if first else "",
+                new_page=True,
+                intro=[
+                    "Model-based estimates for all 361 local authorities, one hexagon each "
+                    "(red below zero, blue above). ▲ / ▼: the authority's 95% interval lies "
+                    "wholly above / below its region's. Grey: not estimable. A wave has about "
+                    "a dozen respondents in a typical authority, so these are estimates under "
+                    "a small-area model, not direct measurements (things you need to know)."
+                ]
+                if first
+                else [],
+                charts=maps[start : start + MAPS_PER_PAGE],
+                columns=3,
+            )
+        )
     return out
 
 
@@ -344,6 +393,7 @@ li { margin: 2pt 0; }
 .notice { border: 1.5pt solid #b2182b; background: #fdf0f0; padding: 6pt 8pt; margin: 6pt 0;
   font-weight: bold; }
 .pair { display: grid; grid-template-columns: repeat(2, max-content); column-gap: 16px; }
+.grid { display: grid; column-gap: 12px; }
 .chart { margin: 4pt 0; break-inside: avoid; }
 .chart svg { display: block; }
 table { border-collapse: collapse; margin: 4pt 0; font-size: 8pt; width: 100%; }
@@ -392,6 +442,11 @@ def to_html(report: list[Section]) -> str:
         svgs = [_svg(c) for c in section.charts]
         if section.side_by_side:
             parts.append("<div class='pair'>" + "".join(svgs) + "</div>")
+        elif section.columns:
+            parts.append(
+                f"<div class='grid' style='grid-template-columns: repeat({section.columns}, "
+                "max-content)'>" + "".join(svgs) + "</div>"
+            )
         else:
             parts.extend(svgs)
         parts.extend(f"<p>{p}</p>" for p in section.notes)

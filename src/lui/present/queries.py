@@ -696,6 +696,23 @@ def local_ranking(marts: Marts, mission_id: int, wave_id: str) -> pd.DataFrame:
 
 
 @cached(256)
+def higher_than(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
+    """Each pair of groups of a breakdown in a wave where the first is significantly higher
+    than the second on a mission (fct_group_comparisons: group_label, other_group_label,
+    mission_name): what a breakdown table shows as column letters."""
+    return _query(
+        marts,
+        """
+        select group_label, other_group_label, mission_name
+        from marts.fct_group_comparisons
+        where breakdown = ? and wave_id = ? and comparison = 'higher'
+        order by mission_name, group_label, other_group_label
+        """,
+        [breakdown, wave_id],
+    )
+
+
+@cached(256)
 def cross_tab(marts: Marts, wave_id: str, mission_id: int, rows: str, columns: str) -> pd.DataFrame:
     """One mission's index in every cell of two breakdowns crossed (a published
     cross-breakdown of fct_mission_index, var cross_breakdowns) in a wave, one row per cell
