@@ -43,7 +43,7 @@ ranking = queries.local_ranking(marts, mission_id, wave_id)
 frame = hexmap.mission_frame(ranking, wave_id, mission_id)
 map_column, table_column = st.columns([1, 1])
 with map_column:
-    st.altair_chart(hexmap.hexmap_chart(frame, width=340), width="content")
+    st.altair_chart(hexmap.hexmap_chart(frame, width=340), width="content", theme=None)
 with table_column:
     st.dataframe(
         ranking.assign(

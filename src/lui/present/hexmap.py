@@ -195,6 +195,9 @@ def hexmap_chart(
     chart = alt.layer(missing, hexes, marks).properties(
         width=width,
         height=height,
+        # the legends add to the size: a hexagon stays a hexagon (a "fit" would squeeze the
+        # plot to leave them room, and the map's aspect with it)
+        autosize=alt.AutoSizeParams(type="pad"),
         title=alt.TitleParams(title, subtitle=subtitle, anchor="start"),
         description=describe(data, title),
     )
