@@ -727,7 +727,7 @@ def cross_tab(marts: Marts, wave_id: str, mission_id: int, rows: str, columns: s
         """,
         [wave_id, int(mission_id), breakdown],
     )
-    parts = frame["group_label"].str.split(contract.CROSS_SEPARATOR, n=1, expand=True)
+    parts = frame["group_label"].str.split(contract.CROSS_SEPARATOR, n=1, expand=True, regex=False)
     first, second = (parts[0], parts[1]) if len(frame) else ([], [])
     return frame.assign(
         row_group=second if columns_first else first,
