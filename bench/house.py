@@ -20,6 +20,9 @@ medians and the nodes whose median time changed most, so a difference can be tra
 model or a test.
 
     .venv/bin/python bench/house.py --respondents 100000 --waves 2 --repeats 3
+
+`--before` and `--after` compare two other commits the same way (issue 26: the 21
+crossings and fct_group_comparisons, bench/README.md).
 """
 
 from __future__ import annotations
@@ -107,10 +110,12 @@ def main() -> None:
         "--builds", nargs="+", choices=BUILDS, default=list(BUILDS), help="which builds to time"
     )
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "house.json")
+    parser.add_argument("--before", default=BEFORE, help="the commit before the change")
+    parser.add_argument("--after", default=AFTER, help="the commit after it")
     args = parser.parse_args()
     waves = WAVES[: args.waves]
     work = Path(tempfile.mkdtemp(prefix="lui-house-"))
-    commits = {"before": BEFORE, "after": AFTER}
+    commits = {"before": args.before, "after": args.after}
     checkouts: dict[str, Path] = {}
     try:
         for name, commit in commits.items():
