@@ -22,7 +22,8 @@ model or a test.
     .venv/bin/python bench/house.py --respondents 100000 --waves 2 --repeats 3
 
 `--before` and `--after` compare two other commits the same way (issue 29's lean core:
-`--before 2de5b22 --after <its commit>`).
+`--before 2de5b22 --after <its commit>`; issue 26's 21 crossings and fct_group_comparisons,
+bench/README.md).
 """
 
 from __future__ import annotations

@@ -32,12 +32,16 @@ RELATIVE = 1e-9
 CROSSED = ("region_x_age_band", "region_x_imd_quintile")
 UNSCORED = "(no score)"
 
-R_CONTRASTS = r"""
+# read by both scripts: one row per respondent x mission x breakdown (`_long`)
+R_PEOPLE = r"""
 suppressWarnings(suppressMessages(library(survey)))
 args <- commandArgs(trailingOnly = TRUE)
 people <- read.csv(args[1], colClasses = "character")
 people$weight <- as.numeric(people$weight)
 people$score <- as.numeric(people$score)
+"""
+
+R_CONTRASTS = r"""
 groups <- read.csv(args[2], colClasses = "character")
 out <- list()
 cov_off <- 0
@@ -79,11 +83,6 @@ cat(sprintf("%.3e\n", cov_off))
 """
 
 R_CHANGES = r"""
-suppressWarnings(suppressMessages(library(survey)))
-args <- commandArgs(trailingOnly = TRUE)
-people <- read.csv(args[1], colClasses = "character")
-people$weight <- as.numeric(people$weight)
-people$score <- as.numeric(people$score)
 previous <- args[3]
 current <- args[4]
 out <- list()
@@ -120,7 +119,7 @@ def _read(path: Path, sql: str, parameters: list | None = None) -> pd.DataFrame:
 
 def _rscript(script: str, *args: Path | str) -> str:
     done = subprocess.run(
-        ["Rscript", "-e", script, *map(str, args)],
+        ["Rscript", "-e", R_PEOPLE + script, *map(str, args)],
         capture_output=True,
         text=True,
         check=False,
