@@ -36,13 +36,13 @@ from test_app import DEMO_WAVES
 
 from lui.paths import PROJECT_ROOT
 from lui.present.charts import MOVEMENT_COLOURS
+from lui.present.pdf import CHROMIUM, CHROMIUM_ARGS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
 STREAMLIT = Path(sys.executable).with_name("streamlit")
 SCREENSHOT = PROJECT_ROOT / "docs" / "trends.png"
 SCREENS = PROJECT_ROOT / "docs" / "screens"
@@ -139,7 +139,7 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            args=list(CHROMIUM_ARGS),
         )
         try:
             yield chromium

@@ -46,6 +46,9 @@ from lui.present.tables import (
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
+# headless Chromium as root in a container: no sandbox, no GPU, no /dev/shm (the browser test
+# launches it the same way)
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage")
 # Chart widths in CSS px (the SVG's whole width, axes and labels included: the charts autosize
 # with fit-x, padding contained). An A4 page less 12 mm margins is 186 mm, 703 px; each chart
 # is drawn at the width it is shown at, never scaled or squeezed by the layout.
@@ -469,7 +472,7 @@ def write_pdf(report: list[Section], out: Path) -> None:
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM),
                 headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+                args=list(CHROMIUM_ARGS),
             )
             try:
                 page = browser.new_page()
