@@ -412,7 +412,10 @@ def test_hostile_query_parameters_are_harmless(marts_env: Path, page: str) -> No
     # an unknown value is ignored (said so), never queried or echoed; the page shows defaults
     if page != "quality":
         assert any("unknown" in w.value for w in at.warning)
-    if page not in {"quality", "overview", "missions", "local_areas"}:  # no breakdown picker
+    if page == "crosstab":  # two breakdowns, rows and columns, at their defaults
+        assert widget(at, "selectbox", "Rows").value == "region"
+        assert widget(at, "selectbox", "Columns").value == "age_band"
+    elif page not in {"quality", "overview", "missions", "local_areas"}:  # no breakdown picker
         breakdown = widget(at, "selectbox", "Breakdown").value
         assert breakdown in {"region", "all", "supergroup"}
     shown = "\n".join(str(e.value) for e in [*at.warning, *at.markdown, *at.caption])

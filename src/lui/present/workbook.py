@@ -92,9 +92,16 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 
 
 def _table_name(title: str, taken: set[str]) -> str:
+    """An Excel table name from a title: letters, digits and underscores only (no spaces),
+    unique in the workbook (a numbered suffix where two titles cut to the same name)."""
     name = re.sub(r"\W+", "_", title).strip("_")[:60] or "table"
-    name = name if name[0].isalpha() else f"t_{name}"
-    return _sheet_name(name, taken) if name in taken else (taken.add(name) or name)
+    name = base = name if name[0].isalpha() else f"t_{name}"
+    number = 2
+    while name in taken:
+        suffix = f"_{number}"
+        name, number = base[: 60 - len(suffix)] + suffix, number + 1
+    taken.add(name)
+    return name
 
 
 def _noun(label: str) -> str:
