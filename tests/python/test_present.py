@@ -167,3 +167,17 @@ def test_group_labels_are_human() -> None:
     assert group_label("imd_quintile", "1") == "1 – most deprived"
     assert group_kind("urban_rural_x_imd_quintile") == "area type and deprivation"
     assert group_kind("supergroup") == "ONS area supergroup"
+
+
+def test_every_breakdown_has_a_whole_human_sheet_name() -> None:
+    """The workbook's sheet names: one per breakdown, the 21 crossings included, each whole
+    within Excel's 31 characters (never cut), unique, and never a column name."""
+    from lui import contract
+    from lui.present import workbook
+
+    names = [
+        workbook.SHEET_NAMES[b] for b in (*contract.BREAKDOWNS, *contract.CROSS_BREAKDOWN_NAMES)
+    ]
+    assert len(names) == 7 + 21 == len(set(names))
+    assert all(len(name) <= 31 and "_" not in name for name in names)
+    assert workbook.SHEET_NAMES["region_x_age_band"] == "By region and age band"

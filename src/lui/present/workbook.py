@@ -21,6 +21,7 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 
+from lui import contract
 from lui.contract import Thresholds
 from lui.present import findings, queries, release
 from lui.present.formatting import (
@@ -51,9 +52,21 @@ SHEET_NAMES = {
     "urban_rural": "By urban and rural",
     "age_band": "By age band",
     "gender": "By gender",
-    "region_x_imd_quintile": "By region and deprivation",
-    "nation_x_age_band": "By nation and age band",
-    "urban_rural_x_imd_quintile": "By area type and deprivation",
+}
+# a breakdown in a cross-breakdown's sheet name ("By region and age band"), short enough
+# that every pair's name fits Excel's 31 characters whole
+SHEET_WORDS = {
+    "nation": "nation",
+    "region": "region",
+    "supergroup": "supergroup",
+    "imd_quintile": "deprivation",
+    "urban_rural": "area type",
+    "age_band": "age band",
+    "gender": "gender",
+}
+SHEET_NAMES |= {
+    contract.cross_breakdown_name(pair): f"By {SHEET_WORDS[pair[0]]} and {SHEET_WORDS[pair[1]]}"
+    for pair in contract.CROSS_BREAKDOWNS
 }
 
 
