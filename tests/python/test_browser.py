@@ -420,7 +420,7 @@ def test_printing_gives_whole_tables_without_the_sidebar(
         assert printed == {
             "sidebar": False,
             "buttons": False,
-            "columns": 14,  # the group, its base and the 12 missions
+            "columns": 15,  # the group, its letter, its base and the 12 missions
             "cut": 0,
             "overflow": False,
         }

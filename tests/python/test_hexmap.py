@@ -102,7 +102,7 @@ def test_the_ranking_lists_every_authority_highest_first_unestimated_last() -> N
     assert ranked["Estimate"].is_monotonic_decreasing
     assert list(ranked["Rank"])[:3] == [1, 2, 3]
     tail = table.iloc[len(ranked) :]
-    assert (tail["95% interval"] == hexmap.NOT_ESTIMABLE).all() and tail["Rank"].isna().all()
+    assert (tail["Interval"] == hexmap.NOT_ESTIMABLE).all() and tail["Rank"].isna().all()
     top = frame.loc[frame["estimate"].idxmax()]
     assert table.iloc[0]["Authority"] == top.la_name
     assert table.iloc[0]["Against its region"] == "▲ above"

@@ -8,7 +8,7 @@ however small, is as visible as the largest. Its codes are the reference list's
 
 `hexmap_chart(mission_frame(local_index, wave_id, mission_id))` draws one mission of one
 wave of `marts.fct_local_mission_index`: the model estimate on a diverging colour scale
-centred on zero, the 95% interval on hover, authorities whose interval lies wholly above or
+centred on zero, the model's interval on hover, authorities whose interval lies wholly above or
 below their region's marked by a triangle (a shape, not colour alone), and the
 authorities the model could not estimate in grey. `ranking_table` is the same frame as a
 table, sorted. Pure: no Streamlit, no SQL; the chart renders to SVG or PNG with vl-convert
@@ -85,7 +85,8 @@ def _signed(value: float) -> str:
 
 
 def _intervals(frame: pd.DataFrame) -> list[str]:
-    """Each row's 95% interval as text ('-3.2 to 17.0'), or NOT_ESTIMABLE."""
+    """Each row's interval (the mart's ci_low to ci_high) as text ('-3.2 to 17.0'), or
+    NOT_ESTIMABLE."""
     return [
         f"{low:.1f} to {high:.1f}" if pd.notna(low) and pd.notna(high) else NOT_ESTIMABLE
         for low, high in zip(frame["ci_low"], frame["ci_high"], strict=True)
@@ -142,7 +143,7 @@ def hexmap_chart(
         alt.Tooltip("la_name:N", title="Authority"),
         alt.Tooltip("region:N", title="Region"),
         alt.Tooltip("shown:N", title="Model estimate"),
-        alt.Tooltip("interval:N", title="95% interval"),
+        alt.Tooltip("interval:N", title="Interval"),
         alt.Tooltip("vs_region_label:N", title="Against its region"),
     ]
     base = alt.Chart(data).encode(x=x, y=y, tooltip=tooltip)
@@ -155,12 +156,19 @@ def hexmap_chart(
     hexes = (
         base.transform_filter("isValid(datum.estimate)")
         .mark_point(
-            shape=HEX_PATH, filled=True, size=hex_size, opacity=1, stroke="white", strokeWidth=0.5
+            shape=HEX_PATH,
+            aria=False,
+            filled=True,
+            size=hex_size,
+            opacity=1,
+            stroke="white",
+            strokeWidth=0.5,
         )
         .encode(color=fill)
     )
     missing = base.transform_filter("!isValid(datum.estimate)").mark_point(
         shape=HEX_PATH,
+        aria=False,
         filled=True,
         size=hex_size,
         opacity=1,
@@ -171,6 +179,7 @@ def hexmap_chart(
     marks = (
         base.transform_filter("isValid(datum.vs_region) && isValid(datum.estimate)")
         .mark_point(
+            aria=False,
             filled=True,
             size=max(8.0, hex_size * 0.18),
             color="black",
@@ -242,7 +251,7 @@ def ranking_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Authority": data["la_name"],
             "Region": data["region"],
             "Estimate": data["estimate"].round(1),
-            "95% interval": _intervals(data),
+            "Interval": _intervals(data),
             "Against its region": marks.fillna(OVERLAPS).where(
                 data["estimate"].notna(), NOT_ESTIMABLE
             ),
@@ -254,7 +263,7 @@ def local_trend_chart(
     trend: pd.DataFrame, *, title: str = "", width: int | str = 340
 ) -> alt.LayerChart:
     """One authority's model estimate on one mission by wave (queries.local_authority_trend):
-    the estimate as a line with its 95% interval as a band, and its region's published
+    the estimate as a line with its interval as a band, and its region's published
     index as a dashed line, so a reader sees both the local trend and its uncertainty."""
     data = trend.assign(
         interval=_intervals(trend),
@@ -265,30 +274,37 @@ def local_trend_chart(
     tooltip = [
         alt.Tooltip("wave_id:N", title="Wave"),
         alt.Tooltip("shown:N", title="Model estimate"),
-        alt.Tooltip("interval:N", title="95% interval"),
+        alt.Tooltip("interval:N", title="Interval"),
         alt.Tooltip("region_index:Q", title="Region's index", format=".1f"),
     ]
     band = (
         alt.Chart(data)
-        .mark_area(opacity=0.2, color="#1f5fa8")
+        .mark_area(opacity=0.2, color="#1f5fa8", aria=False)
         .encode(x=x, y=alt.Y("ci_low:Q", title=y_title), y2="ci_high:Q")
     )
     line = (
         alt.Chart(data)
-        .mark_line(point=True, color="#1f5fa8")
+        .mark_line(point=True, color="#1f5fa8", aria=False)
         .encode(x=x, y="model_estimate:Q", tooltip=tooltip)
     )
     region = (
         alt.Chart(data)
-        .mark_line(strokeDash=[5, 4], color=TEXT_COLOUR)
+        .mark_line(strokeDash=[5, 4], color=TEXT_COLOUR, aria=False)
         .encode(x=x, y="region_index:Q", tooltip=tooltip)
+    )
+    described = "; ".join(
+        f"{row.wave_id} {row.model_estimate:.1f}"
+        if pd.notna(row.model_estimate)
+        else f"{row.wave_id} {NOT_ESTIMABLE}"
+        for row in trend.itertuples()
     )
     chart = alt.layer(band, line, region).properties(
         width=width,
         height=180,
+        description=f"{title}: model estimate by wave: {described}.",
         title=alt.TitleParams(
             title,
-            subtitle="Blue: model estimate and 95% interval; dashed: its region",
+            subtitle="Blue: model estimate and its interval; dashed: its region",
             anchor="start",
         ),
     )

@@ -358,7 +358,8 @@ def local_sections(marts: queries.Marts, wave_id: str, missions: pd.DataFrame) -
                 new_page=True,
                 intro=[
                     "Model-based estimates for all 361 local authorities, one hexagon each "
-                    "(red below zero, blue above). ▲ / ▼: the authority's 95% interval lies "
+                    "(red below zero, blue above). ▲ / ▼: the authority's "
+                    f"{queries.thresholds(marts).confidence_level} interval lies "
                     "wholly above / below its region's. Grey: not estimable. A wave has about "
                     "a dozen respondents in a typical authority, so these are estimates under "
                     "a small-area model, not direct measurements (things you need to know)."

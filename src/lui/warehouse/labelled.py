@@ -51,8 +51,11 @@ def respondent_mission_scores(con: duckdb.DuckDBPyConnection, wave_id: str) -> p
     """(respondent_id, mission_id, mission_score) of one wave: every respondent's score on
     every mission it has one for. The one reader of the per-respondent scores model."""
     return con.execute(
-        f"select respondent_id, mission_id, mission_score from {SCORES_MODEL} "
-        "where wave_id = ? order by respondent_id, mission_id",
+        "select respondents.respondent_id, scores.mission_id, scores.mission_score "
+        f"from {SCORES_MODEL} as scores inner join raw.respondents as respondents "
+        "on scores.wave_id = respondents.wave_id "
+        "and scores.respondent_key = respondents.respondent_key "
+        "where scores.wave_id = ? order by respondents.respondent_id, scores.mission_id",
         [wave_id],
     ).df()
 
