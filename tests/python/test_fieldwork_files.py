@@ -299,8 +299,13 @@ def test_export_writes_a_labelled_respondent_file(
             "select count(*) from raw.respondents where wave_id = ?", [EXPORT_WAVE]
         ).fetchone()[0]
         first = con.execute(
-            "select respondent_id, mission_score from intermediate.int_respondent_mission_scores"
-            " where wave_id = ? and mission_id = 1 order by respondent_id limit 1",
+            "select respondents.respondent_id, scores.mission_score"
+            " from intermediate.int_respondent_mission_scores as scores"
+            " inner join raw.respondents as respondents"
+            " on scores.wave_id = respondents.wave_id"
+            " and scores.respondent_key = respondents.respondent_key"
+            " where scores.wave_id = ? and scores.mission_id = 1"
+            " order by respondents.respondent_id limit 1",
             [EXPORT_WAVE],
         ).fetchone()
     question = codebook.questions()[QUESTION]
