@@ -46,16 +46,7 @@ with map_column:
     st.altair_chart(hexmap.hexmap_chart(frame, width=340), width="content", theme=None)
 with table_column:
     st.dataframe(
-        ranking.assign(
-            vs_region=ranking["vs_region"]
-            .map(hexmap.REGION_MARKS)
-            .fillna(hexmap.OVERLAPS)
-            .where(ranking["model_estimate"].notna(), hexmap.NOT_ESTIMABLE)
-        )
-        .drop(columns=["wave_id", "mission_id"])
-        .round(
-            {"model_estimate": 1, "ci_low": 1, "ci_high": 1, "model_rmse": 1, "direct_estimate": 1}
-        ),
+        hexmap.ranking_table(ranking).drop(columns=["wave_id", "mission_id"]),
         hide_index=True,
         height=520,
         key="local_ranking",

@@ -12,7 +12,7 @@ import pytest
 
 from lui import codebook
 from lui.demo import model as demo_model
-from lui.present import hexmap
+from lui.present import hexmap, queries
 
 
 def _frame(seed: int = 1) -> pd.DataFrame:
@@ -95,18 +95,39 @@ def test_an_authority_without_a_hex_is_one_clear_error() -> None:
         hexmap.hexmap_chart(frame)
 
 
-def test_the_ranking_lists_every_authority_highest_first_unestimated_last() -> None:
+def test_the_ranking_table_words_the_sql_ranking_and_ranks_nothing_itself() -> None:
+    """`ranking_table` keeps queries.local_ranking's order and ranks (one home for the
+    ranking: the SQL), words how each authority stands against its region and rounds."""
     frame = _frame()
-    table = hexmap.ranking_table(frame)
-    assert len(table) == 361
-    ranked = table.dropna(subset=["Estimate"])
-    assert ranked["Estimate"].is_monotonic_decreasing
-    assert list(ranked["Rank"])[:3] == [1, 2, 3]
-    tail = table.iloc[len(ranked) :]
-    assert (tail["Interval"] == hexmap.NOT_ESTIMABLE).all() and tail["Rank"].isna().all()
-    top = frame.loc[frame["estimate"].idxmax()]
-    assert table.iloc[0]["Authority"] == top.la_name
-    assert table.iloc[0]["Against its region"] == "▲ above"
+    ranking = frame.rename(columns={"estimate": "model_estimate"}).assign(
+        rank=[7] * len(frame), model_rmse=3.14159, direct_estimate=None
+    )
+    table = hexmap.ranking_table(ranking)
+    assert list(table["la_code"]) == list(ranking["la_code"])
+    assert (table["rank"] == 7).all()
+    above = ranking["vs_region"] == "above"
+    assert (table.loc[above, "vs_region"] == "▲ above").all()
+    assert (table.loc[ranking["vs_region"] == "below", "vs_region"] == "▼ below").all()
+    wales = ranking["region"] == "Wales"
+    assert (table.loc[wales, "vs_region"] == hexmap.NOT_ESTIMABLE).all()
+    neither = ~wales & ranking["vs_region"].isna()
+    assert (table.loc[neither, "vs_region"] == hexmap.OVERLAPS).all()
+    assert (table["model_rmse"] == 3.1).all()
+
+
+@pytest.mark.slow
+def test_the_published_ranking_lists_every_authority_highest_first(demo_run) -> None:
+    """queries.local_ranking on the demo's published marts: all 361 authorities, ranked
+    1, 2, 3... by the model estimate, highest first (ties share a rank)."""
+    stat = demo_run.marts.stat()
+    marts = queries.Marts(str(demo_run.marts), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    ranking = queries.local_ranking(marts, 1, demo_model.BASELINE_WAVE)
+    assert len(ranking) == 361
+    ranked = ranking.dropna(subset=["model_estimate"])
+    assert ranked["model_estimate"].is_monotonic_decreasing
+    assert list(ranked["rank"])[:3] == [1, 2, 3]
+    assert ranked["rank"].is_monotonic_increasing
+    assert ranking.iloc[len(ranked) :]["rank"].isna().all()
 
 
 @pytest.mark.slow

@@ -10,9 +10,9 @@ however small, is as visible as the largest. Its codes are the reference list's
 wave of `marts.fct_local_mission_index`: the model estimate on a diverging colour scale
 centred on zero, the model's interval on hover, authorities whose interval lies wholly above or
 below their region's marked by a triangle (a shape, not colour alone), and the
-authorities the model could not estimate in grey. `ranking_table` is the same frame as a
-table, sorted. Pure: no Streamlit, no SQL; the chart renders to SVG or PNG with vl-convert
-(`to_svg`, `to_png`).
+authorities the model could not estimate in grey. `ranking_table` words the ranking
+`queries.local_ranking` makes in SQL. Pure: no Streamlit, no SQL; the chart renders to
+SVG or PNG with vl-convert (`to_svg`, `to_png`).
 """
 
 from __future__ import annotations
@@ -236,27 +236,24 @@ def describe(data: pd.DataFrame, title: str = "") -> str:
     return " ".join(parts)
 
 
-def ranking_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every authority of `frame` (COLUMNS) ranked by its estimate, highest first, with its
-    interval and how it stands against its region; authorities without an estimate last,
-    unranked."""
-    data = frame[list(COLUMNS)].sort_values(
-        ["estimate", "la_name"], ascending=[False, True], na_position="last"
+def against_region(ranking: pd.DataFrame) -> pd.Series:
+    """How each authority of a ranking stands against its region, as symbol and word
+    (REGION_MARKS), OVERLAPS, or NOT_ESTIMABLE where the model gave no estimate."""
+    return (
+        ranking["vs_region"]
+        .map(REGION_MARKS)
+        .fillna(OVERLAPS)
+        .where(ranking["model_estimate"].notna(), NOT_ESTIMABLE)
     )
-    rank = data["estimate"].rank(method="min", ascending=False)
-    marks = data["vs_region"].map(REGION_MARKS)
-    return pd.DataFrame(
-        {
-            "Rank": rank.astype("Int64"),
-            "Authority": data["la_name"],
-            "Region": data["region"],
-            "Estimate": data["estimate"].round(1),
-            "Interval": _intervals(data),
-            "Against its region": marks.fillna(OVERLAPS).where(
-                data["estimate"].notna(), NOT_ESTIMABLE
-            ),
-        }
-    ).reset_index(drop=True)
+
+
+def ranking_table(ranking: pd.DataFrame) -> pd.DataFrame:
+    """`queries.local_ranking` (ranked there, in SQL: highest first, the authorities
+    without an estimate last and unranked) for reading: how each authority stands against
+    its region in words and symbols, estimates to one decimal. Ranks nothing itself."""
+    return ranking.assign(vs_region=against_region(ranking)).round(
+        {"model_estimate": 1, "ci_low": 1, "ci_high": 1, "model_rmse": 1, "direct_estimate": 1}
+    )
 
 
 def local_trend_chart(
