@@ -1,45 +1,57 @@
 {#- Rolls cell-level additive measures up to the UK total, to every group of every
     breakdown in var('breakdowns') and to every group of every cross-breakdown of
     cross_breakdown_pairs() (breakdown 'region_x_imd_quintile', group_label
-    'North East | 1'): one union branch per breakdown, portable SQL.
+    'North East | 1'), in one pass: one GROUP BY GROUPING SETS with a set per breakdown
+    and per crossing (standard SQL, the same on DuckDB and Spark). Which set a row comes
+    from is read from grouping() of each breakdown column (grouped_mask: bit i set when
+    the i-th breakdown is grouped on), never from a null, so a group whose label is null
+    stays apart from the total.
     `relation` must carry wave_id, the breakdown columns and `keys`; `aggregates` is
-    the select-list of aggregate expressions. -#}
+    the select-list of aggregate expressions, naming each result column. -#}
 {% macro breakdown_rollup(relation, keys, aggregates) -%}
     {%- set key_list = keys | join(', ') -%}
+    {%- set breakdowns = var('breakdowns') -%}
+    {%- set bits = {} -%}
+    {%- for breakdown in breakdowns -%}
+        {%- do bits.update({breakdown: 2 ** loop.index0}) -%}
+    {%- endfor -%}
+    {%- set pairs = cross_breakdown_pairs() -%}
+    {%- set grouped_mask -%}
+        ({% for breakdown in breakdowns %}(1 - grouping({{ breakdown }})) * {{ bits[breakdown] }}{{ ' + ' if not loop.last }}{% endfor %})
+    {%- endset -%}
     select
         wave_id,
         {{ key_list }},
-        'all' as breakdown,
-        'UK' as group_label,
+        case {{ grouped_mask }}
+            when 0 then 'all'
+            {%- for breakdown in breakdowns %}
+            when {{ bits[breakdown] }} then '{{ breakdown }}'
+            {%- endfor %}
+            {%- for pair in pairs %}
+            when {{ bits[pair[0]] + bits[pair[1]] }} then '{{ cross_breakdown_name(pair) }}'
+            {%- endfor %}
+        end as breakdown,
+        case {{ grouped_mask }}
+            when 0 then 'UK'
+            {%- for breakdown in breakdowns %}
+            when {{ bits[breakdown] }} then cast({{ breakdown }} as {{ dbt.type_string() }})
+            {%- endfor %}
+            {%- for pair in pairs %}
+            when {{ bits[pair[0]] + bits[pair[1]] }}
+                then cast({{ pair[0] }} as {{ dbt.type_string() }}) || ' | ' || cast({{ pair[1] }} as {{ dbt.type_string() }})
+            {%- endfor %}
+        end as group_label,
         {{ aggregates }}
     from {{ relation }}
-    group by wave_id, {{ key_list }}
-    {%- for breakdown in var('breakdowns') %}
-
-    union all
-
-    select
-        wave_id,
-        {{ key_list }},
-        '{{ breakdown }}' as breakdown,
-        cast({{ breakdown }} as {{ dbt.type_string() }}) as group_label,
-        {{ aggregates }}
-    from {{ relation }}
-    group by wave_id, {{ breakdown }}, {{ key_list }}
-    {%- endfor %}
-    {%- for pair in cross_breakdown_pairs() %}
-
-    union all
-
-    select
-        wave_id,
-        {{ key_list }},
-        '{{ cross_breakdown_name(pair) }}' as breakdown,
-        cast({{ pair[0] }} as {{ dbt.type_string() }}) || ' | ' || cast({{ pair[1] }} as {{ dbt.type_string() }}) as group_label,
-        {{ aggregates }}
-    from {{ relation }}
-    group by wave_id, {{ pair[0] }}, {{ pair[1] }}, {{ key_list }}
-    {%- endfor %}
+    group by grouping sets (
+        (wave_id, {{ key_list }})
+        {%- for breakdown in breakdowns %},
+        (wave_id, {{ key_list }}, {{ breakdown }})
+        {%- endfor %}
+        {%- for pair in pairs %},
+        (wave_id, {{ key_list }}, {{ pair[0] }}, {{ pair[1] }})
+        {%- endfor %}
+    )
 {%- endmacro %}
 
 {#- The name of a cross-breakdown: its two breakdowns joined by '_x_'. -#}

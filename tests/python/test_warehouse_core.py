@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from project_copy import copy_project
 from lui import codebook, contract
 from lui.demo import pandas_index
 from lui.errors import LuiError
-from lui.warehouse.dbt import dbt_build
+from lui.warehouse.dbt import dbt_build, dbt_target_path
 
 pytestmark = pytest.mark.slow
 
@@ -489,6 +490,50 @@ def _build_with_broken_seed(case: tuple[str, str, str, str], project: Path, tmp_
         dbt_build(warehouse=warehouse, project_dir=project)
     assert failing_test in str(failure.value)
     return warehouse
+
+
+def _nodes_run(warehouse: Path) -> dict[str, str]:
+    """The nodes dbt's last run on `warehouse` ran: unique id -> the file defining it."""
+    target = dbt_target_path(warehouse)
+    results = json.loads((target / "run_results.json").read_text())
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    return {
+        result["unique_id"]: nodes.get(result["unique_id"], {}).get("original_file_path", "")
+        for result in results["results"]
+    }
+
+
+def test_a_build_reuses_loaded_seeds_until_a_seed_changes(project_copy, tmp_path):
+    """A second build leaves out the seeds and their tests (loaded and tested by the first)
+    but still runs the tests that read a seed beside a model; an edit of a seed loads and
+    tests them again, so a broken codebook still fails the build by name."""
+    warehouse = tmp_path / "wh" / "levelling_up.duckdb"
+    land(warehouse, "2022-02", make_wave("2022-02", 120, seed=5))
+    dbt_build(warehouse=warehouse, project_dir=project_copy)
+    first = _nodes_run(warehouse)
+    assert "seed.levelling_up_index.questions" in first
+    seed_tests = {
+        node
+        for node, path in first.items()
+        if node.startswith("test.") and path.startswith("seeds/")
+    }
+    assert len(seed_tests) > 50
+
+    dbt_build("2022-02", warehouse=warehouse, project_dir=project_copy)
+    second = _nodes_run(warehouse)
+    assert not {node for node in second if node.startswith("seed.")}
+    assert not seed_tests & set(second)
+    # every other test still runs, those of a model against a seed included (the answers'
+    # codes against the scales, the authorities against the reference list)
+    assert {node for node in first if node.startswith("test.")} - seed_tests <= set(second)
+    assert any("answer_code_defined_by_scale_stg_raw__responses" in node for node in second)
+    assert "model.levelling_up_index.fct_mission_index" in second
+
+    seed, old, new, failing_test = BAD_CODEBOOKS["points_outside_range"]
+    _break_csv(project_copy / "seeds" / "codebook" / seed, old, new)
+    with pytest.raises(LuiError) as failure:
+        dbt_build("2022-02", warehouse=warehouse, project_dir=project_copy)
+    assert failing_test in str(failure.value)
 
 
 @pytest.mark.parametrize("case", sorted(BAD_MAPPINGS))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import hashlib
 import os
 import signal
 import subprocess
@@ -178,6 +179,66 @@ def failure_summary(output: str, limit: int = 12) -> str:
 WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 
+# The codebook, reference and weighting seeds and their tests (75 of the build's data
+# tests) give the same answer until the project's files change, so a build whose seeds are
+# already loaded leaves them out: it reuses the seed tables and runs every other node. What
+# the seeds' load and tests depend on is fingerprinted (SEED_INPUTS); the fingerprint of
+# the last build that loaded and tested them is kept in the warehouse itself (SEEDS_STATE),
+# so a warehouse file copied or replaced in place is never judged by another's state. Any
+# change of those files, a full refresh, a selection of the caller's, the unit tests or a
+# warehouse with no record loads and tests them all again. The tests that read a seed
+# beside a model (relationships to the authorities, the answers' codes against the
+# scales) are defined with the models and still run on every build: `--indirect-selection
+# empty` keeps them when the seeds' folder is excluded.
+SEED_INPUTS = ("seeds", "macros", "tests/generic", "dbt_project.yml", "profiles")
+SEEDS_STATE = "main.lui_seeds_loaded"
+WITHOUT_LOADED_SEEDS = ("--exclude", "path:seeds", "--indirect-selection", "empty")
+SELECTION_FLAGS = frozenset({"--select", "-s", "--exclude", "--selector"})
+
+
+def seeds_fingerprint(project_dir: Path = PROJECT_ROOT) -> str:
+    """sha256 of every file the seeds' load and tests depend on (SEED_INPUTS), with dbt's
+    version: any edit of a seed, its YAML, a macro or the project file changes it."""
+    digest = hashlib.sha256(dbt_version().encode())
+    for name in SEED_INPUTS:
+        root = project_dir / name
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            if path.exists():
+                digest.update(str(path.relative_to(project_dir)).encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def dbt_version() -> str:
+    """The installed dbt-core's version."""
+    from importlib.metadata import version
+
+    return version("dbt-core")
+
+
+def loaded_seeds(warehouse: Path) -> str | None:
+    """The fingerprint of the seeds the warehouse's last full build loaded and tested."""
+    with raw.connect_warehouse(warehouse, read_only=True) as con:
+        schema, table = SEEDS_STATE.split(".")
+        found = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()
+        if not found or not found[0]:
+            return None
+        row = con.execute(f"select fingerprint from {SEEDS_STATE}").fetchone()
+    return None if row is None else str(row[0])
+
+
+def record_loaded_seeds(warehouse: Path, fingerprint: str) -> None:
+    """Keep `fingerprint` in the warehouse as the seeds its last build loaded and tested."""
+    with raw.connect_warehouse(warehouse) as con:
+        con.execute(f"create or replace table {SEEDS_STATE} (fingerprint varchar not null)")
+        con.execute(f"insert into {SEEDS_STATE} values (?)", [fingerprint])
+
+
 def dbt_build(
     wave: str | None = None,
     *,
@@ -196,11 +257,25 @@ def dbt_build(
     """
     path = warehouse or warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    # whole builds on DuckDB leave out seeds loaded and tested already (SEED_INPUTS)
+    whole = target == DUCKDB and not SELECTION_FLAGS & set(extra)
+    fingerprint = seeds_fingerprint(project_dir) if whole else None
     if target == DUCKDB:
         with raw.connect_warehouse(path) as con:
             raw.ensure_schema(con)
+    skip_seeds = (
+        whole
+        and not unit_tests
+        and "--full-refresh" not in extra
+        and loaded_seeds(path) == fingerprint
+    )
     result = run_dbt(
-        ["build", *extra, *(() if unit_tests else WITHOUT_UNIT_TESTS)],
+        [
+            "build",
+            *extra,
+            *(() if unit_tests else WITHOUT_UNIT_TESTS),
+            *(WITHOUT_LOADED_SEEDS if skip_seeds else ()),
+        ],
         warehouse=path,
         project_dir=project_dir,
         capture=not stream,
@@ -214,4 +289,6 @@ def dbt_build(
         scope = f" for wave {wave}" if wave else ""
         engine = f" on {target}" if target != DUCKDB else ""
         raise LuiError(f"dbt build failed{scope}{engine}:\n{detail}")
+    if fingerprint is not None and not skip_seeds:
+        record_loaded_seeds(path, fingerprint)
     return result
