@@ -18,6 +18,7 @@ estimates as (
         standard_error,
         rest_estimate,
         rest_standard_error,
+        vs_rest_standard_error,
         z_vs_rest
     from {{ ref('int_measure_group_estimates') }}
     where measure_type = 'mission' and breakdown <> 'all'
@@ -67,9 +68,7 @@ vs_rest_tests as (
         cast(null as {{ dbt.type_string() }}) as compared_wave_id,
         mission_index.unweighted_base,
         estimates.estimate - estimates.rest_estimate as estimate,
-        {{ standard_error_of_difference(
-            'estimates.standard_error', 'estimates.rest_standard_error'
-        ) }} as standard_error,
+        estimates.vs_rest_standard_error as standard_error,
         estimates.z_vs_rest as z
 
     from mission_index
