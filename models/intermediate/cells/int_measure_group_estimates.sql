@@ -7,7 +7,8 @@
 -- in the marts. The moments are sums of scaled weights (int_wave_weight_units): every
 -- ratio of them is free of the weights' scale, and the weighted base is scaled back by the
 -- wave's unit. Waves with a design of their own (int_measure_group_design_errors: replicate
--- weights) take their SEs, the rest's and the difference's from it instead.
+-- weights) take their SEs and the rest's from it instead, and z vs the rest divides by the
+-- design's SE of the difference (the columns stay the same).
 with
 
 cell_moments as (
@@ -167,14 +168,7 @@ with_design as (
             else
                 (estimates.estimate - estimates.rest_estimate)
                 / nullif(design_errors.vs_rest_standard_error, 0)
-        end as z_vs_rest,
-        case
-            when design_errors.wave_id is null
-                then {{ standard_error_of_difference(
-                    'estimates.standard_error', 'estimates.rest_standard_error'
-                ) }}
-            else design_errors.vs_rest_standard_error
-        end as vs_rest_standard_error
+        end as z_vs_rest
 
     from estimates
     left join design_errors
