@@ -1,4 +1,5 @@
--- Landed waves: fieldwork window, sample, the previous wave and the file it came from.
+-- Landed waves: fieldwork window, sample, the previous wave and the file it came from,
+-- and how its standard errors are made (se_method, from the weighting at landing).
 with
 
 waves as (
@@ -10,6 +11,15 @@ waves as (
 landings as (
 
     select * from {{ ref('stg_raw__landing_log') }}
+
+),
+
+weighting as (
+
+    select
+        wave_id,
+        se_method
+    from {{ ref('stg_raw__weighting_waves') }}
 
 ),
 
@@ -38,13 +48,17 @@ final as (
         latest_landing.file_sha256 as source_sha256,
         latest_landing.answers,
         latest_landing.landed_at,
-        latest_landing.validation_outcome
+        latest_landing.validation_outcome,
+        -- a wave landed before weighting was recorded kept its delivered weights only
+        coalesce(weighting.se_method, 'taylor_weights') as se_method
 
     from waves
     left join latest_landing
         on
             waves.wave_id = latest_landing.wave_id
             and latest_landing.landing_recency = 1
+    left join weighting
+        on waves.wave_id = weighting.wave_id
 
 )
 

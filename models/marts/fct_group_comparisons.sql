@@ -24,6 +24,20 @@ estimates as (
 
 ),
 
+-- the replicate SE of each pair's difference, in waves with replicate weights (issue 27)
+design_errors as (
+
+    select
+        wave_id,
+        breakdown,
+        mission_id,
+        group_label,
+        other_group_label,
+        difference_standard_error
+    from {{ ref('int_group_pair_design_errors') }}
+
+),
+
 missions as (
 
     select
@@ -63,8 +77,11 @@ pairs as (
         grp.unweighted_base,
         other.unweighted_base as other_unweighted_base,
         grp.estimate - other.estimate as difference,
-        {{ standard_error_of_difference('grp.standard_error', 'other.standard_error') }}
-            as difference_standard_error,
+        case
+            when design_errors.wave_id is null
+                then {{ standard_error_of_difference('grp.standard_error', 'other.standard_error') }}
+            else design_errors.difference_standard_error
+        end as difference_standard_error,
         grp.low_base or other.low_base as low_base
 
     from published as grp
@@ -74,6 +91,13 @@ pairs as (
             and grp.breakdown = other.breakdown
             and grp.mission_id = other.mission_id
             and grp.group_label <> other.group_label
+    left join design_errors
+        on
+            grp.wave_id = design_errors.wave_id
+            and grp.breakdown = design_errors.breakdown
+            and grp.mission_id = design_errors.mission_id
+            and grp.group_label = design_errors.group_label
+            and other.group_label = design_errors.other_group_label
 
 ),
 

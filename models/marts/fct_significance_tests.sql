@@ -24,6 +24,21 @@ estimates as (
 
 ),
 
+-- the replicate SE of a group's difference from the rest, in waves with replicate
+-- weights (issue 27; int_measure_group_estimates' z_vs_rest divides by the same)
+design_errors as (
+
+    select
+        wave_id,
+        breakdown,
+        group_label,
+        cast(measure_code as integer) as mission_id,
+        vs_rest_standard_error
+    from {{ ref('int_measure_group_design_errors') }}
+    where measure_type = 'mission' and breakdown <> 'all'
+
+),
+
 mission_index as (
 
     select
@@ -67,9 +82,13 @@ vs_rest_tests as (
         cast(null as {{ dbt.type_string() }}) as compared_wave_id,
         mission_index.unweighted_base,
         estimates.estimate - estimates.rest_estimate as estimate,
-        {{ standard_error_of_difference(
-            'estimates.standard_error', 'estimates.rest_standard_error'
-        ) }} as standard_error,
+        case
+            when design_errors.wave_id is null
+                then {{ standard_error_of_difference(
+                    'estimates.standard_error', 'estimates.rest_standard_error'
+                ) }}
+            else design_errors.vs_rest_standard_error
+        end as standard_error,
         estimates.z_vs_rest as z
 
     from mission_index
@@ -79,6 +98,12 @@ vs_rest_tests as (
             and mission_index.breakdown = estimates.breakdown
             and mission_index.group_label = estimates.group_label
             and mission_index.mission_id = estimates.mission_id
+    left join design_errors
+        on
+            estimates.wave_id = design_errors.wave_id
+            and estimates.breakdown = design_errors.breakdown
+            and estimates.group_label = design_errors.group_label
+            and estimates.mission_id = design_errors.mission_id
     where not mission_index.suppressed
 
 ),

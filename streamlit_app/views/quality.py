@@ -85,6 +85,7 @@ st.dataframe(
         "max_weight": st.column_config.NumberColumn("Largest weight", format="%.3f"),
         "weights_capped": "Capped",
         "se_method": "Standard errors",
+        "replicates": "Replicates",
     },
 )
 margins = queries.weighting_margins(marts)

@@ -26,7 +26,16 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 # Module fixtures that take seconds (a server, a PDF, generated or agency files, the pandas
 # reference): the tests that use one run on one worker (pytest-xdist's xdist_group).
 COSTLY_MODULE_FIXTURES = frozenset(
-    {"app_url", "browser", "pdf_report", "delivery", "local_marts", "expected", "waves"}
+    {
+        "app_url",
+        "browser",
+        "pdf_report",
+        "delivery",
+        "local_marts",
+        "expected",
+        "waves",
+        "published_raked",
+    }
 )
 
 

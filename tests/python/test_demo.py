@@ -15,13 +15,20 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 from demo_fixtures import DemoRun, copy_demo, run_demo
 
 from lui.demo import model as demo_model
 from lui.demo import run as demo
-from lui.demo.run import WEIGHTING_EXAMPLE_WAREHOUSE, WEIGHTING_EXAMPLE_WAVE
+from lui.demo.run import (
+    WEIGHTING_EXAMPLE_MARTS,
+    WEIGHTING_EXAMPLE_WAREHOUSE,
+    WEIGHTING_EXAMPLE_WAVE,
+)
 from lui.paths import PROJECT_ROOT
+from lui.survey_estimators import jk1_scale, replicate_mean_se
 from lui.warehouse.dbt import run_dbt
 
 pytestmark = pytest.mark.slow
@@ -63,6 +70,51 @@ def test_demo_rakes_the_example_delivered_with_design_weights_only(demo_run: Dem
     assert "raked in" in demo_run.first.stdout and "Kish efficiency" in demo_run.first.stdout
     delivered = query(demo_run.warehouse, "select distinct method from raw.weighting_waves")
     assert delivered == [("delivered",)]
+
+
+def test_demo_publishes_the_example_with_its_replicate_ses(demo_run: DemoRun) -> None:
+    """`make demo` builds and publishes the raked example on its own: its published SEs by
+    region are the JK1 replicate SEs (lui.survey_estimators.replicate_mean_se on the
+    replicate weights landing kept), not the weights-only ones."""
+    example = demo_run.warehouse.parent / WEIGHTING_EXAMPLE_WAREHOUSE
+    marts = demo_run.warehouse.parent / WEIGHTING_EXAMPLE_MARTS
+    assert "published to" in demo_run.first.stdout and "jk1_raked" in demo_run.first.stdout
+    assert query(marts, "select se_method, replicates from marts.fct_wave_weighting") == [
+        ("jk1_raked", 50)
+    ]
+    published = pd.DataFrame(
+        query(
+            marts,
+            "select group_label, index_score, standard_error from marts.fct_mission_index "
+            "where breakdown = 'region' and mission_id = 1 order by group_label",
+        ),
+        columns=["group_label", "index_score", "standard_error"],
+    )
+    scores = pd.DataFrame(
+        query(
+            example,
+            "select c.respondent_key, e.region, c.survey_weight, s.mission_score "
+            "from intermediate.int_respondent_mission_scores as s "
+            "inner join intermediate.int_respondent_cells as c using (wave_id, respondent_key) "
+            "inner join intermediate.int_respondents__enriched as e "
+            "using (wave_id, respondent_key) where s.mission_id = 1 order by c.respondent_key",
+        ),
+        columns=["respondent_key", "region", "weight", "score"],
+    )
+    replicates = pd.DataFrame(
+        query(example, "select respondent_key, replicate, weight from raw.replicate_weights"),
+        columns=["respondent_key", "replicate", "weight"],
+    ).pivot(index="respondent_key", columns="replicate", values="weight")
+    ours = replicate_mean_se(
+        scores["score"].to_numpy(),
+        scores["region"].to_numpy(),
+        scores["weight"].to_numpy(),
+        replicates.loc[scores["respondent_key"]].to_numpy(),
+        jk1_scale(50),
+    )
+    assert list(ours.groups) == list(published["group_label"])
+    np.testing.assert_allclose(published["index_score"], ours.mean, rtol=1e-8)
+    np.testing.assert_allclose(published["standard_error"], ours.se, rtol=1e-6)
 
 
 def test_demo_publishes_the_four_waves(demo_run: DemoRun) -> None:

@@ -17,6 +17,7 @@ from test_app import DEMO_WAVES, HOSTILE
 
 from lui.present import queries
 from lui.present.charts import groups_chart
+from lui.present.formatting import weighting_report
 
 
 def sha256(path: Path) -> str:
@@ -181,3 +182,30 @@ def test_every_breakdown_has_a_whole_human_sheet_name() -> None:
     assert len(names) == 7 + 21 == len(set(names))
     assert all(len(name) <= 31 and "_" not in name for name in names)
     assert workbook.SHEET_NAMES["region_x_age_band"] == "By region and age band"
+
+
+def test_weighting_report_says_how_a_raked_wave_was_weighted_and_its_ses() -> None:
+    """The methods' weighting report of a wave raked at landing (formatting.weighting_report):
+    its raking, Kish efficiency, weight range and replicate SEs, in words."""
+    row = pd.Series(
+        {
+            "wave_id": "2024-02",
+            "weighting_method": "raked",
+            "design_weight_source": "delivered design_weight",
+            "raking_iterations": 9,
+            "raking_converged": True,
+            "kish_efficiency": 0.698,
+            "min_weight": 0.1098,
+            "max_weight": 8.745,
+            "weights_capped": 0,
+            "se_method": "jk1_raked",
+            "replicates": 50,
+        }
+    )
+    assert weighting_report(row) == (
+        "Weighted at landing: raked from the delivered design weights to the population "
+        "targets in 9 iterations (converged); 0 weights capped. Kish efficiency 70% (the "
+        "effective base over the respondents); weights from 0.11 to 8.74. Standard errors: "
+        "the delete-a-group jackknife (JK1) over 50 replicate groups, each replicate raked "
+        "again to the same targets."
+    )

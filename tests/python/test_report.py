@@ -105,6 +105,10 @@ def test_pdf_follows_the_reports_structure_with_the_marts_numbers(
         line = next(line for line in overview.splitlines() if line.strip().startswith(name))
         assert line.split()[len(name.split())] == signed(score), line
     assert "Fieldwork dates:" in text and "Base: all UK adults 16+" in text
+    # the methods carry the wave's weighting report (fct_wave_weighting)
+    methods = text[text.find("Things you need to know") :]
+    assert "Weighting this wave" in methods and "Kish efficiency" in methods
+    assert "Taylor linearisation on the final weights" in methods
 
     # every page drawn, none blank: pdftoppm renders each with ink on it
     subprocess.run(

@@ -8,22 +8,30 @@
   ids=~replicate_group, weights=~design_weight), type="JK1"), ...) then svyby(~score,
   ~group, svymean) to 1e-6 relative;
 - the Taylor SE with strata and PSUs equals svydesign(ids=~psu, strata=~stratum,
-  weights=~weight, nest=TRUE) then svyby.
+  weights=~weight, nest=TRUE) then svyby;
+- the PUBLISHED SEs of a wave raked at landing (the demo's example wave, landed and built):
+  fct_mission_index's SEs by group, fct_group_comparisons' SEs of two regions' difference
+  and fct_significance_tests' SEs of a region vs the rest equal the same JK1 design's
+  svyby(~score, ~group, svymean) (covmat = TRUE for the differences) to 1e-6 relative.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from lui import codebook, contract
+from lui.demo.run import weighting_example
 from lui.landing import weighting
 from lui.paths import PROJECT_ROOT
 from lui.survey_estimators import jk1_scale, replicate_mean_se, taylor_mean_se
+from lui.warehouse.dbt import dbt_build
 
 R_SCRIPT = PROJECT_ROOT / "tests" / "r" / "weighting_survey.R"
 WAVE = "2024-05"
@@ -131,3 +139,135 @@ def test_taylor_se_with_strata_and_psus_equals_r_svyby(compared) -> None:
     assert list(ours["group"]) == list(theirs["group"])
     assert _relative(ours["mean"].to_numpy(), theirs["mean"].to_numpy()) < 1e-12
     assert _relative(ours["se"].to_numpy(), theirs["se"].to_numpy()) < 1e-9
+
+
+# --------------------------------------------------------------------------------------------
+# The published marts of a wave raked at landing against R
+# --------------------------------------------------------------------------------------------
+MARTS_R_SCRIPT = PROJECT_ROOT / "tests" / "r" / "weighting_marts.R"
+
+
+@pytest.fixture(scope="module")
+def published_raked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """The demo's example wave delivered with design weights only, landed (raked, its 50
+    JK1 replicates raked again) and built; its marts and R's svyby on the same respondents."""
+    work = tmp_path_factory.mktemp("raked_marts")
+    warehouse = work / "wh.duckdb"
+    weighting_example(work, warehouse)
+    dbt_build(warehouse=warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        respondents = con.execute(
+            "select r.respondent_id, d.design_weight, d.replicate_group, r.region, "
+            "r.imd_quintile, r.urban_rural, r.age_band, r.gender "
+            "from intermediate.int_respondents__enriched as r "
+            "inner join raw.respondent_design as d using (wave_id, respondent_key) "
+            "order by r.respondent_id"
+        ).df()
+        scores = con.execute(
+            "select r.respondent_id, s.mission_id, s.mission_score as score "
+            "from intermediate.int_respondent_mission_scores as s "
+            "inner join intermediate.int_respondents__enriched as r "
+            "using (wave_id, respondent_key)"
+        ).df()
+        marts = {
+            "index": con.execute(
+                "select mission_id, breakdown, group_label, index_score, standard_error "
+                "from marts.fct_mission_index"
+            ).df(),
+            "pairs": con.execute(
+                "select mission_id, group_label, other_group_label, difference_standard_error "
+                "from marts.fct_group_comparisons where breakdown = 'region'"
+            ).df(),
+            "rests": con.execute(
+                "select mission_id, group_label, standard_error as vs_rest_standard_error "
+                "from marts.fct_significance_tests "
+                "where breakdown = 'region' and test_kind = 'vs_rest'"
+            ).df(),
+            "se_method": con.execute("select se_method from marts.fct_wave_weighting").df(),
+        }
+    respondents.to_csv(work / "respondents.csv", index=False, float_format="%.17g")
+    scores.to_csv(work / "scores.csv", index=False, float_format="%.17g")
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.fail("Rscript is missing: install Debian's r-base-core and r-cran-survey")
+    subprocess.run(
+        [
+            rscript,
+            str(MARTS_R_SCRIPT),
+            "respondents.csv",
+            "scores.csv",
+            str(weighting.TARGETS_CSV),
+            str(work),
+        ],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    for name in ("estimates", "pairs", "rests"):
+        marts[f"r_{name}"] = pd.read_csv(work / f"{name}.csv", dtype={"group_label": str})
+    return marts
+
+
+@pytest.mark.slow
+def test_published_index_ses_of_a_raked_wave_equal_r_jk1_svyby(published_raked) -> None:
+    """fct_mission_index by UK, region, age band and urban/rural x deprivation: the index
+    and its SE equal svyby(~score, ~group, <the JK1 design raked again>, svymean)."""
+    assert list(published_raked["se_method"]["se_method"]) == [weighting.SE_JK1_RAKED]
+    theirs = published_raked["r_estimates"]
+    both = theirs.merge(
+        published_raked["index"],
+        on=["mission_id", "breakdown", "group_label"],
+        how="left",
+        suffixes=("_r", ""),
+        validate="one_to_one",
+    )
+    assert both["index_score"].notna().all()
+    assert set(both["breakdown"]) == {"all", "region", "age_band", "urban_rural_x_imd_quintile"}
+    assert _relative(both["index_score"].to_numpy(), both["estimate"].to_numpy()) < 1e-8
+    # R gives no SE where a replicate has no respondent of the group; nor do the marts
+    assert (both["standard_error"].isna() == both["standard_error_r"].isna()).all()
+    known = both["standard_error_r"].notna()
+    assert known.sum() > 300
+    assert (
+        _relative(
+            both.loc[known, "standard_error"].to_numpy(),
+            both.loc[known, "standard_error_r"].to_numpy(),
+        )
+        < 1e-6
+    )
+
+
+@pytest.mark.slow
+def test_published_pair_and_vs_rest_ses_of_a_raked_wave_equal_r(published_raked) -> None:
+    """fct_group_comparisons (every pair of regions) and fct_significance_tests (each region
+    vs the rest): the SE of the difference equals R's from svyby(covmat = TRUE), the
+    groups' covariance under the calibration included."""
+    pairs = published_raked["r_pairs"].merge(
+        published_raked["pairs"],
+        on=["mission_id", "group_label", "other_group_label"],
+        suffixes=("_r", ""),
+        validate="one_to_one",
+    )
+    assert len(pairs) == len(published_raked["r_pairs"]) == 12 * 12 * 11
+    assert (
+        _relative(
+            pairs["difference_standard_error"].to_numpy(),
+            pairs["difference_standard_error_r"].to_numpy(),
+        )
+        < 1e-6
+    )
+    rests = published_raked["r_rests"].merge(
+        published_raked["rests"],
+        on=["mission_id", "group_label"],
+        suffixes=("_r", ""),
+        validate="one_to_one",
+    )
+    assert len(rests) == len(published_raked["r_rests"]) == 12 * 12
+    assert (
+        _relative(
+            rests["vs_rest_standard_error"].to_numpy(),
+            rests["vs_rest_standard_error_r"].to_numpy(),
+        )
+        < 1e-6
+    )

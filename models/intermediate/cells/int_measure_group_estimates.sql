@@ -6,7 +6,9 @@
 -- full wave design (n in n/(n-1) is the wave's respondents). Flags and suppression live
 -- in the marts. The moments are sums of scaled weights (int_wave_weight_units): every
 -- ratio of them is free of the weights' scale, and the weighted base is scaled back by the
--- wave's unit.
+-- wave's unit. Waves with a design of their own (int_measure_group_design_errors: replicate
+-- weights) take their SEs and the rest's from it instead, and z vs the rest divides by the
+-- design's SE of the difference (the columns stay the same).
 with
 
 cell_moments as (
@@ -22,6 +24,21 @@ weight_units as (
         weight_unit,
         base_scale
     from {{ ref('int_wave_weight_units') }}
+
+),
+
+design_errors as (
+
+    select
+        wave_id,
+        breakdown,
+        group_label,
+        measure_type,
+        measure_code,
+        standard_error,
+        rest_standard_error,
+        vs_rest_standard_error
+    from {{ ref('int_measure_group_design_errors') }}
 
 ),
 
@@ -121,15 +138,49 @@ estimates as (
 
 ),
 
-final as (
+-- the design's SEs where the wave has one (issue 27), else the weights-only Taylor SEs
+with_design as (
 
     select
-        *,
-        {{ z_of_difference('estimate', 'standard_error', 'rest_estimate', 'rest_standard_error') }}
-            as z_vs_rest
+        estimates.wave_id,
+        estimates.breakdown,
+        estimates.group_label,
+        estimates.measure_type,
+        estimates.measure_code,
+        estimates.estimate,
+        estimates.unweighted_base,
+        estimates.weighted_base,
+        estimates.base_scale,
+        estimates.effective_base,
+        case
+            when design_errors.wave_id is null then estimates.standard_error
+            else design_errors.standard_error
+        end as standard_error,
+        estimates.rest_estimate,
+        case
+            when design_errors.wave_id is null then estimates.rest_standard_error
+            else design_errors.rest_standard_error
+        end as rest_standard_error,
+        case
+            when design_errors.wave_id is null
+                then {{ z_of_difference(
+                    'estimates.estimate', 'estimates.standard_error',
+                    'estimates.rest_estimate', 'estimates.rest_standard_error'
+                ) }}
+            else
+                (estimates.estimate - estimates.rest_estimate)
+                / nullif(design_errors.vs_rest_standard_error, 0)
+        end as z_vs_rest
 
     from estimates
+    left join design_errors
+        on
+            estimates.wave_id = design_errors.wave_id
+            and estimates.breakdown = design_errors.breakdown
+            and estimates.group_label = design_errors.group_label
+            and estimates.measure_type = design_errors.measure_type
+            and estimates.measure_code = design_errors.measure_code
 
 )
 
-select * from final
+select * from with_design

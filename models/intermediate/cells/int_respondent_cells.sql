@@ -34,7 +34,10 @@ scaled as (
 
     select
         respondents.*,
-        respondents.survey_weight / weight_units.weight_unit as scaled_weight
+        -- on the exact sums' 1e-9 grid, so every sum of it (moments, contributions, bases)
+        -- adds the same weights: delivered weights of a few decimals are on it already; a
+        -- weight raked at landing (full double precision) is rounded once, here (issue 27)
+        cast({{ exact_term('respondents.survey_weight / weight_units.weight_unit') }} as double) as scaled_weight
 
     from respondents
     inner join weight_units

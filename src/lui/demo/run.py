@@ -9,7 +9,9 @@ same file again changes nothing and the build replaces the marts.
 The demo waves keep their delivered weights. Last, an example wave delivered with design
 weights only (`WEIGHTING_EXAMPLE_WAVE`) is landed in a warehouse of its own beside the demo's
 (`weighting_example.duckdb`), so landing rakes it to seeds/weighting/targets.csv and
-makes its replicate weights (docs/weighting.md); its weighting report is printed.
+makes its replicate weights (docs/weighting.md); its weighting report is printed, and it
+is built and published on its own (`weighting_example_published.duckdb`), with every SE
+from its JK1 replicates.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from lui.warehouse.dbt import dbt_build
 DEFAULT_DIR = PROJECT_ROOT / "demo_waves"
 WEIGHTING_EXAMPLE_WAVE = "2024-02"
 WEIGHTING_EXAMPLE_WAREHOUSE = "weighting_example.duckdb"
+WEIGHTING_EXAMPLE_MARTS = "weighting_example_published.duckdb"
 SIGNIFICANT = "*"
 TREND_BREAK = "^"
 
@@ -162,6 +165,24 @@ def weighting_example(directory: Path, warehouse: Path) -> str:
     )
 
 
+def publish_weighting_example(warehouse: Path, marts: Path) -> str:
+    """Build the example wave's warehouse and publish its marts to `marts` (their SEs from
+    its JK1 replicates); returns what was done, with the UK's first mission, in a line."""
+    result = dbt_build(warehouse=warehouse)
+    publish.publish(warehouse, marts)
+    with duckdb.connect(str(marts), read_only=True) as con:
+        se_method, score, se = con.execute(
+            "select w.se_method, i.index_score, i.standard_error "
+            "from marts.fct_mission_index as i "
+            "inner join marts.fct_wave_weighting as w on i.wave_id = w.wave_id "
+            "where i.breakdown = 'all' and i.mission_id = 1"
+        ).fetchone()
+    return (
+        f"      built ({summary_line(result.stdout)}) and published to {marts}: SEs by "
+        f"{se_method}, e.g. the UK's mission 1 index {score:.1f} (SE {se:.2f})"
+    )
+
+
 def run_demo(
     directory: Path = DEFAULT_DIR,
     *,
@@ -205,6 +226,7 @@ def run_demo(
     example = target.parent / WEIGHTING_EXAMPLE_WAREHOUSE
     steps.next(f"raking a wave delivered with design weights only, in {example}")
     print(weighting_example(directory, example), flush=True)
+    print(publish_weighting_example(example, target.parent / WEIGHTING_EXAMPLE_MARTS))
 
     steps.next("the latest wave, from the published marts")
     print()

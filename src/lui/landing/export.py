@@ -2,7 +2,7 @@
 
 `lui land` keeps DuckDB as the landing store. `lui export-raw [--wave W]` (which
 `lui build --target spark` runs by itself) copies `raw.respondents`, `raw.keyed_responses`
-(the answers as dbt reads them) and `raw.landing_log` to
+(the answers as dbt reads them), `raw.landing_log` and the weighting tables (`RAW_TABLES`) to
 `<spark dir>/raw/<table>/wave_id=<W>/data.parquet` (the spark dir is `warehouse/spark/`
 beside the warehouse, or `LUI_SPARK_DIR`): the layout Spark reads as one table
 partitioned by `wave_id` (models/staging/raw/_raw__sources.yml). A wave's folder is
@@ -31,7 +31,12 @@ RAW_TABLES = (
     "landing_log",
     "weighting_margins",
     "weighting_waves",
+    "replicate_weights",
 )
+EVERY_WAVE_TABLES = frozenset({"replicate_weights"})
+"""Tables exported for every landed wave, with a partition of no rows for a wave that has
+none: most waves have no replicate weights, and Spark reads a table's columns from its
+files, so the folder always holds at least one (empty) file."""
 PARTITION_COLUMN = "wave_id"
 
 
@@ -124,6 +129,8 @@ def export_raw(
                     f"select distinct {PARTITION_COLUMN} from raw.{table}"
                 ).fetchall()
             }
+            if table in EVERY_WAVE_TABLES:
+                in_table |= set(landed)
             rows[table] = sum(_export_wave(con, table, w, folder) for w in waves if w in in_table)
             if wave is None:
                 for stale in folder.glob(f"{PARTITION_COLUMN}=*"):

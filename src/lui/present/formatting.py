@@ -240,6 +240,46 @@ def bases_caption(frame: pd.DataFrame, label_column: str = "group_label") -> str
     return "Base (respondents): " + "; ".join(f"{g} ({n:,})" for g, n in bases.items()) + "."
 
 
+SE_METHODS = {
+    "jk1_raked": (
+        "the delete-a-group jackknife (JK1) over {replicates} replicate groups, each "
+        "replicate raked again to the same targets"
+    ),
+    "replicates_delivered": "the {replicates} replicate weights delivered with the file",
+    "taylor_strata_psu": "Taylor linearisation with the delivered strata and PSUs",
+    "taylor_weights": "Taylor linearisation on the final weights",
+}
+"""How each dim_wave/fct_wave_weighting se_method is said in prose."""
+RAKED_FROM = {
+    "delivered design_weight": "the delivered design weights",
+    "none (1)": "equal weights (no design weight was delivered)",
+}
+"""How fct_wave_weighting.design_weight_source is said in prose."""
+
+
+def weighting_report(row: pd.Series) -> str:
+    """A wave's weighting report (a row of queries.wave_weighting) in a few sentences: how
+    it was weighted, the raking's iterations and convergence, Kish efficiency, the smallest
+    and largest weight, the weights capped, and how its standard errors are made."""
+    if row["weighting_method"] == "raked":
+        converged = "converged" if row["raking_converged"] else "did not converge"
+        start = RAKED_FROM.get(row["design_weight_source"], row["design_weight_source"])
+        made = (
+            f"Weighted at landing: raked from {start} to the "
+            f"population targets in {int(row['raking_iterations'])} iterations "
+            f"({converged}); {int(row['weights_capped'])} weights capped."
+        )
+    else:
+        made = "Weighted with the weights delivered with the file."
+    replicates = row["replicates"] if pd.notna(row.get("replicates")) else 0
+    se = SE_METHODS.get(row["se_method"], row["se_method"]).format(replicates=int(replicates))
+    return (
+        f"{made} Kish efficiency {row['kish_efficiency']:.0%} (the effective base over the "
+        f"respondents); weights from {row['min_weight']:.2f} to {row['max_weight']:.2f}. "
+        f"Standard errors: {se}."
+    )
+
+
 # --------------------------------------------------------------------------------------
 # Prose shared by the app and the report
 # --------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from lui.present.formatting import (
     base_note,
     fieldwork,
     methods,
+    weighting_report,
 )
 from lui.present.tables import (
     ReportError,
@@ -116,7 +117,11 @@ def front_matter(
 
 
 def things_to_know(
-    wave_frame: pd.DataFrame, wave_row: pd.Series, about: release.Release, rules: Thresholds
+    wave_frame: pd.DataFrame,
+    wave_row: pd.Series,
+    about: release.Release,
+    rules: Thresholds,
+    weighting: pd.DataFrame | None = None,
 ) -> list[tuple[str, str]]:
     """The methods in the ONS "things you need to know" order: the survey (sample, mode,
     fieldwork, weighting), then how the figures are made and what they cannot show."""
@@ -134,6 +139,13 @@ def things_to_know(
         ),
         ("Weighting", about.weighting),
     ]
+    this_wave = (
+        weighting[weighting["wave_id"] == wave_row.wave_id]
+        if weighting is not None
+        else pd.DataFrame()
+    )
+    if not this_wave.empty:
+        survey.append(("Weighting this wave", weighting_report(this_wave.iloc[0])))
     return survey + methods(rules)
 
 
@@ -313,7 +325,9 @@ def sections_for(marts: queries.Marts, wave_id: str) -> list[Section]:
         Section(
             "Things you need to know",
             new_page=True,
-            items=things_to_know(wave_frame, wave_row, about, thresholds),
+            items=things_to_know(
+                wave_frame, wave_row, about, thresholds, queries.wave_weighting(marts)
+            ),
         )
     )
     out.append(

@@ -567,7 +567,7 @@ def wave_weighting(marts: Marts) -> pd.DataFrame:
         """
         select wave_id, weighting_method, design_weight_source, raking_iterations,
                raking_converged, kish_efficiency, min_weight, max_weight, weights_capped,
-               se_method
+               se_method, replicates
         from marts.fct_wave_weighting
         order by wave_id desc
         """,
