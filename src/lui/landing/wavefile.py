@@ -271,7 +271,8 @@ def check_memory(path: Path, rows: int, columns: list[str]) -> None:
     needed = wave_bytes(rows, columns)
     if needed > WAVE_MEMORY_BYTES:
         raise TooLarge(
-            f"{path.name} holds {rows:,} rows of {len(columns):,} columns: checked and landed "
+            f"{path.name} holds {rows:,} rows of {len(columns):,} "
+            f"column{'' if len(columns) == 1 else 's'}: checked and landed "
             f"whole in one transaction they need about {_size(needed)} of memory, "
             f"more than the {_size(WAVE_MEMORY_BYTES)} a wave may take "
             "(is it one wave? deliver one wave per file)"
