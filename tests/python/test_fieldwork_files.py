@@ -278,6 +278,84 @@ def test_string_user_missing_answers_are_not_answered(tmp_path: Path) -> None:
         assert con.execute("select count(*) from raw.respondents").fetchone()[0] == 200
 
 
+def test_a_refusal_sorts_its_lists_and_cuts_them_saying_how_many_more(tmp_path: Path) -> None:
+    """12 unknown columns and 10 missing questions: each list sorted, its first 8 named,
+    then "and N more"."""
+    frame = valid_wave()
+    questions = sorted(q.code for q in codebook.questions_for_wave(WAVE))
+    dropped = questions[::-1][:10]  # dropped in reverse order
+    frame = frame.drop(columns=dropped)
+    for index in reversed(range(12)):
+        frame[f"extra_{index:02d}"] = 1
+    path = tmp_path / "wave.parquet"
+    frame.to_parquet(path, index=False)
+    message = refusal(path, tmp_path)
+    missing = sorted(dropped)
+    assert f"10 columns missing: {', '.join(missing[:8])} and 2 more" in message
+    unknown = ", ".join(f"extra_{i:02d}" for i in range(8))
+    assert f"12 unknown columns: {unknown} and 4 more" in message
+
+
+# --------------------------------------------------------------------------------------------
+# Large files: read in chunks, counted and mapped over the whole file
+# --------------------------------------------------------------------------------------------
+def _rich_sav(tmp_path: Path) -> tuple[Path, Path, str]:
+    """A labelled .sav whose user-missing answers, unlabelled code and user-missing weights
+    fall in different chunks of 7 rows; (file, mapping seeds, V7's counts as the variable
+    view shows them)."""
+    frame = valid_wave().rename(columns={QUESTION: "V7"})
+    frame["weight"] = frame["weight"].astype("float64")
+    frame.loc[[0, 150], "weight"] = -1.0
+    frame.loc[[3, 77, 190], "V7"] = 99
+    frame.loc[[12, 160], "V7"] = 8
+    labels = {"V7": {float(p.code): p.label for p in codebook.scale_points()["income4"]}}
+    labels["V7"].update({8.0: "Refused"})
+    missing = {"V7": [8, 99], "weight": [-1]}
+    path = sav(frame, tmp_path / "rich.sav", labels, missing)
+    system, user = int(frame["V7"].isna().sum()), int(frame["V7"].isin([8, 99]).sum())
+    counts = f"{200 - system - user} valid, {user} user-missing, {system} system-missing"
+    return path, mapping_dir(tmp_path, f"V7,{QUESTION},,\n"), counts
+
+
+def test_a_file_read_in_chunks_maps_and_counts_as_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lui.landing import wavefile
+
+    path, codebook_dir, counts = _rich_sav(tmp_path)
+    whole = wavefile.read_wave_file(path, wave_id=WAVE, codebook_dir=codebook_dir)
+    view = inspect_variables(path, WAVE, codebook_dir)[0]
+    monkeypatch.setattr(wavefile, "CHUNK_ROWS", 7)
+    chunked = wavefile.read_wave_file(path, wave_id=WAVE, codebook_dir=codebook_dir)
+    assert chunked.table.equals(whole.table)
+    assert chunked.mapping is not None and whole.mapping is not None
+    assert chunked.mapping.as_dict() == whole.mapping.as_dict()
+    assert (
+        "weight (weight) holds 2 values it declares user-missing (-1): -1 x2"
+        in chunked.mapping.problems[0]
+    )
+    assert inspect_variables(path, WAVE, codebook_dir)[0] == view
+    assert f"V7 [number F8.2]: {counts}" in view
+
+
+def test_type_problems_of_several_chunks_are_counted_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lui.landing import wavefile
+
+    frame = valid_wave()
+    frame["weight"] = frame["weight"].astype("string")
+    frame.loc[[3, 150], "weight"] = "abc"
+    path = tmp_path / "wave.parquet"
+    frame.to_parquet(path, index=False)
+    monkeypatch.setattr(wavefile, "CHUNK_ROWS", 7)
+    wave = wavefile.read_wave_file(path, wave_id=WAVE)
+    problem = wave.type_problems["weight"]
+    assert problem.count == 2
+    assert problem.examples == [("R00003", "abc"), ("R00150", "abc")]
+    assert wave.rows == 200
+
+
 # --------------------------------------------------------------------------------------------
 # Labelled files out
 # --------------------------------------------------------------------------------------------

@@ -400,27 +400,48 @@ def test_scaling_the_weights_leaves_every_index_se_and_flag_unchanged(
 
 
 # --------------------------------------------------------------------------------------------
-# Memory: the size of what is read is bounded before it is read
+# Memory: a file is read in chunks; a wave too large to hold is refused before it is built
 # --------------------------------------------------------------------------------------------
-def test_a_parquet_file_beyond_the_row_limit_is_refused_before_it_is_read(
+def test_a_wave_too_large_to_hold_is_refused_before_it_is_built(
     landed, tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    """A narrow file of MAX_ROWS + 1 rows (the 30-million-row case, without 30 million rows):
-    refused from its metadata, in one line naming the limit."""
-    path = tmp_path / "wave.parquet"
-    rows = wavefile.MAX_ROWS + 1
-    pq.write_table(pa.table({"respondent_id": pa.array(np.zeros(rows, dtype=np.int8))}), path)
+    """The 30-million-row case without 30 million rows: the file is read in chunks, and a
+    wave whose compact table would exceed the memory a wave may take is refused in one line
+    before that table is built (no row limit: the bound is on memory)."""
+    path = write(valid_wave(), tmp_path / "wave.parquet")
+    monkeypatch.setattr(wavefile, "WAVE_MEMORY_BYTES", 50_000)
+    monkeypatch.setattr(wavefile, "CHUNK_ROWS", 30)
+    built: list[int] = []
+    monkeypatch.setattr(wavefile, "join_chunks", lambda tables, _p: built.append(1))
     err = refuse(["land", str(path), "--wave", WAVE], *landed, capsys, monkeypatch)
-    assert f"holds {rows:,} rows: a wave file may hold at most {wavefile.MAX_ROWS:,}" in err
+    columns = len(pq.read_schema(path).names)
+    assert f"wave.parquet holds 200 rows of {columns} columns: checked and landed whole" in err
+    assert "more than the 0.0 MiB a wave may take (is it one wave?" in err
+    assert built == []
 
 
-def test_a_csv_beyond_the_row_limit_stops_being_read(
-    landed, tmp_path: Path, capsys, monkeypatch
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".sav"])
+def test_a_wave_read_in_small_chunks_lands_as_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
 ) -> None:
-    monkeypatch.setattr(wavefile, "MAX_ROWS", 50)
-    path = write(valid_wave(), tmp_path / "wave.csv")
-    err = refuse(["land", str(path), "--wave", WAVE], *landed, capsys, monkeypatch)
-    assert "holds more than 50 rows: a wave file may hold at most 50 respondents" in err
+    """Chunks of 7 rows (a CSV in blocks of 2 KiB) land the same rows and answers as one."""
+    path = write(valid_wave(), tmp_path / f"wave{suffix}")
+    whole = tmp_path / "whole.duckdb"
+    land_file(path, WAVE, whole)
+    monkeypatch.setattr(wavefile, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(wavefile, "CSV_CHUNK_BYTES", 2048)
+    chunked = tmp_path / "chunked.duckdb"
+    land_file(path, WAVE, chunked)
+
+    def stored(warehouse: Path) -> tuple[list[tuple], list[tuple]]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return (
+                con.execute("select * from raw.respondents order by all").fetchall(),
+                con.execute("select * from raw.keyed_responses order by all").fetchall(),
+            )
+
+    assert stored(chunked) == stored(whole)
+    assert len(stored(whole)[0]) == 200
 
 
 def test_a_file_with_too_many_columns_is_refused(

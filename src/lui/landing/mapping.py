@@ -582,17 +582,12 @@ def _apply(
 
 
 def _refuse_missing_keys(
-    source: str, target: str, column: pa.ChunkedArray, meta: SourceMeta, problems: list[str]
+    source: str, target: str, counts: dict[Any, int], meta: SourceMeta, problems: list[str]
 ) -> None:
     """A key column (id, weight, date, local authority) has no missing values: a value
-    the file declares user-missing there is an error, never a value."""
-    numeric = numeric_values(column) if not pa.types.is_timestamp(column.type) else None
-    counts = value_counts(numeric if numeric is not None else column)
-    found = sorted(
-        (code_text(value), count)
-        for value, count in counts.items()
-        if meta.is_missing(source, value)
-    )
+    the file declares user-missing there is an error, never a value. `counts`: the column's
+    values it declares user-missing, with how often each occurs (`missing_counts`)."""
+    found = sorted((code_text(value), count) for value, count in counts.items())
     if not found:
         return
     total = sum(count for _, count in found)
@@ -601,6 +596,121 @@ def _refuse_missing_keys(
         f"({meta.missing_text_of(source)}): {cut_list([f'{code} x{n:,}' for code, n in found])};"
         f" a {target} cannot be missing: deliver the real values or drop those respondents"
     )
+
+
+def _counted_values(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """What a column's codes are counted as: numbers when it is numeric, else its text."""
+    numeric = numeric_values(column) if not pa.types.is_timestamp(column.type) else None
+    return numeric if numeric is not None else blank_as_null(column)
+
+
+def missing_counts(column: pa.ChunkedArray, source: str, meta: SourceMeta) -> dict[Any, int]:
+    """The values of a column the file declares user-missing, with their counts."""
+    numeric = numeric_values(column) if not pa.types.is_timestamp(column.type) else None
+    counts = value_counts(numeric if numeric is not None else column)
+    return {v: n for v, n in counts.items() if meta.is_missing(source, v)}
+
+
+def add_counts(total: dict[Any, int], counts: dict[Any, int]) -> None:
+    for value, count in counts.items():
+        total[value] = total.get(value, 0) + count
+
+
+class WaveMapper:
+    """`map_wave` over a file read in chunks: the names are resolved from the columns, the
+    codes each variable holds are counted chunk by chunk (`count`), the recodes decided
+    once from the counts of the whole file (`finish`), then applied chunk by chunk
+    (`apply`). Only the variables whose codes are recoded (and the key columns that declare
+    user-missing values) are counted, so the counts stay small whatever the rows."""
+
+    def __init__(
+        self,
+        columns: list[str],
+        meta: SourceMeta,
+        wave_id: str,
+        codebook_dir: Path = CODEBOOK_DIR,
+        built: dict[str, str] | None = None,
+        set_problems: list[str] | None = None,
+    ) -> None:
+        self.meta = meta
+        self.mapping = Mapping(wave_id)
+        self.mapping.problems += set_problems or []
+        self.resolved = resolve_names(columns, wave_id, codebook_dir, self.mapping)
+        for entry in self.mapping.columns:
+            if built and entry.source in built:
+                entry.how = built[entry.source]
+        codes_by_source: dict[str, list[codebook.SourceCode]] = {}
+        for row in codebook.source_codes(codebook_dir):
+            if codebook.in_waves(row.first_wave, row.last_wave, wave_id):
+                codes_by_source.setdefault(row.source_variable.lower(), []).append(row)
+        self.entries = {c.source: c for c in self.mapping.columns}
+        self.codes = {s: codes_by_source.get(s.lower(), []) for s in self.resolved}
+        self.recoded: dict[str, tuple[str, list[Answer]]] = {}  # source -> its vocabulary
+        self.keys: list[str] = []  # key columns that declare user-missing values
+        for source, target in self.resolved.items():
+            known = vocabulary(target) if self.entries[source].target is not None else None
+            if target in KEY_COLUMNS and meta.declares_missing(source):
+                self.keys.append(source)
+            recoded = (
+                meta.value_labels.get(source) or meta.declares_missing(source) or self.codes[source]
+            )
+            if known is not None and recoded:
+                self.recoded[source] = known
+        self.counts: dict[str, dict[Any, int]] = {s: {} for s in self.recoded}
+        self.missing: dict[str, dict[Any, int]] = {s: {} for s in self.keys}
+        self.recodes: dict[str, list[Recode]] = {}
+
+    def targets(self) -> list[str]:
+        """The wave-format columns `apply` gives, in order."""
+        return list(self.resolved.values())
+
+    def count(self, chunk: pa.Table) -> None:
+        """Count the codes of one chunk (of the columns `resolve_names` was given)."""
+        for source in self.recoded:
+            add_counts(self.counts[source], value_counts(_counted_values(chunk.column(source))))
+        for source in self.keys:
+            add_counts(
+                self.missing[source], missing_counts(chunk.column(source), source, self.meta)
+            )
+
+    def finish(self) -> Mapping:
+        """Decide every recode from the counts of the whole file; the mapping, with its
+        problems in the order of the file's variables."""
+        for source, target in self.resolved.items():
+            if source in self.missing:
+                _refuse_missing_keys(
+                    source, target, self.missing[source], self.meta, self.mapping.problems
+                )
+            if source in self.recoded:
+                name, answers = self.recoded[source]
+                entry = self.entries[source]
+                recodes = _recodes(
+                    entry,
+                    self.counts[source],
+                    self.meta,
+                    self.codes[source],
+                    name,
+                    answers,
+                    self.mapping.problems,
+                )
+                if recodes is not None:
+                    entry.recodes = recodes
+                    self.recodes[source] = recodes
+        return self.mapping
+
+    def apply(self, chunk: pa.Table) -> pa.Table:
+        """One chunk in the wave format's names and codes."""
+        names: list[str] = []
+        arrays: list[pa.ChunkedArray] = []
+        for source, target in self.resolved.items():
+            column = chunk.column(source)
+            if source in self.recodes:
+                _, answers = self.recoded[source]
+                text = isinstance(answers[0].code, str)
+                column = _apply(column, numeric_values(column), self.recodes[source], text)
+            names.append(target)
+            arrays.append(column)
+        return pa.Table.from_arrays(arrays, names=names)
 
 
 def cut_list(items: list[str], shown: int = EXAMPLE_LABELS, total: int | None = None) -> str:
@@ -621,40 +731,12 @@ def map_wave(
     wave_id: str,
     codebook_dir: Path = CODEBOOK_DIR,
 ) -> tuple[pa.Table, Mapping]:
-    """The file's table in the wave format's names and codes, and how it was mapped."""
+    """The file's table in the wave format's names and codes, and how it was mapped (the
+    whole table as one chunk of `WaveMapper`)."""
     from lui.landing.mrsets import expand_sets  # it builds on this module's matching
 
-    mapping = Mapping(wave_id)
     table, built, set_problems = expand_sets(table, meta, wave_id, codebook_dir)
-    mapping.problems += set_problems
-    resolved = resolve_names(table.column_names, wave_id, codebook_dir, mapping)
-    for entry in mapping.columns:
-        if entry.source in built:
-            entry.how = built[entry.source]
-    codes_by_source: dict[str, list[codebook.SourceCode]] = {}
-    for row in codebook.source_codes(codebook_dir):
-        if codebook.in_waves(row.first_wave, row.last_wave, wave_id):
-            codes_by_source.setdefault(row.source_variable.lower(), []).append(row)
-    names: list[str] = []
-    arrays: list[pa.ChunkedArray] = []
-    by_source = {c.source: c for c in mapping.columns}
-    for source, target in resolved.items():
-        column = table.column(source)
-        entry = by_source[source]
-        known = vocabulary(target) if entry.target is not None else None
-        codes = codes_by_source.get(source.lower(), [])
-        recoded = meta.value_labels.get(source) or meta.declares_missing(source) or codes
-        if target in KEY_COLUMNS and meta.declares_missing(source):
-            _refuse_missing_keys(source, target, column, meta, mapping.problems)
-        if known is not None and recoded:
-            name, answers = known
-            numeric = numeric_values(column)
-            counts = value_counts(numeric if numeric is not None else blank_as_null(column))
-            recodes = _recodes(entry, counts, meta, codes, name, answers, mapping.problems)
-            if recodes is not None:
-                entry.recodes = recodes
-                text = isinstance(answers[0].code, str)
-                column = _apply(column, numeric, recodes, text)
-        names.append(target)
-        arrays.append(column)
-    return pa.Table.from_arrays(arrays, names=names), mapping
+    mapper = WaveMapper(table.column_names, meta, wave_id, codebook_dir, built, set_problems)
+    mapper.count(table)
+    mapping = mapper.finish()
+    return mapper.apply(table), mapping

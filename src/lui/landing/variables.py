@@ -45,7 +45,7 @@ from lui.landing.mapping import (
     vocabulary,
 )
 from lui.landing.mrsets import set_name, set_rows
-from lui.landing.wavefile import read_source, type_name
+from lui.landing.wavefile import open_source, type_name
 from lui.paths import CODEBOOK_DIR
 
 # What a respondent column is called in a variable label, for the suggestions.
@@ -107,11 +107,13 @@ class Variable:
 
 
 def _counts(column: pa.ChunkedArray, name: str, meta: Any) -> tuple[int, int, int]:
-    """(valid, user-missing, system-missing) values of one column."""
+    """(valid, user-missing, system-missing) values of one column (or chunk of it)."""
     numbers = numeric_values(column) if not pa.types.is_timestamp(column.type) else None
     values = numbers if numbers is not None else blank_as_null(column)
     system = values.null_count
-    user = sum(n for v, n in value_counts(values).items() if meta.is_missing(name, v))
+    user = 0
+    if meta.declares_missing(name):  # only then: a column of ids has a million values
+        user = sum(n for v, n in value_counts(values).items() if meta.is_missing(name, v))
     return len(column) - system - user, user, system
 
 
@@ -162,10 +164,17 @@ def suggest(variable: Variable, taken: set[str]) -> tuple[str, str] | None:
 def describe(
     path: Path, wave_id: str, codebook_dir: Path = CODEBOOK_DIR
 ) -> tuple[str, list[Variable], dict[str, dict[str, Any]]]:
-    """(format, the file's variables, its multiple-response sets)."""
-    table, meta, fmt = read_source(path)
+    """(format, the file's variables, its multiple-response sets). The file is read in
+    chunks (`lui.landing.wavefile.CHUNK_ROWS` rows), its values counted chunk by chunk."""
+    source = open_source(path)
+    meta = source.meta
+    counts = {name: [0, 0, 0] for name in source.columns}
+    for chunk in source.chunks():
+        for name, total in counts.items():
+            for index, count in enumerate(_counts(chunk.column(name), name, meta)):
+                total[index] += count
     mapping = Mapping(wave_id)
-    resolve_names(table.column_names, wave_id, codebook_dir, mapping)
+    resolve_names(source.columns, wave_id, codebook_dir, mapping)
     by_source = {c.source: c for c in mapping.columns}
     membership: dict[str, list[str]] = {}
     mapped_sets = set_rows(wave_id, codebook_dir)
@@ -182,11 +191,11 @@ def describe(
         for member in mr.get("variable_list", []):
             membership.setdefault(member, []).append(detail)
     variables: list[Variable] = []
-    for name in table.column_names:
-        column = table.column(name)
-        valid, user, system = _counts(column, name, meta)
+    for field_ in source.schema:
+        name = field_.name
+        valid, user, system = counts[name]
         entry = by_source.get(name)
-        kind = type_name(column.type)
+        kind = type_name(field_.type)
         variables.append(
             Variable(
                 name=name,
@@ -212,7 +221,7 @@ def describe(
                 variable.target, variable.why = found
                 variable.how = "suggested"
                 taken.add(variable.target)
-    return fmt, variables, dict(meta.mr_sets)
+    return source.format, variables, dict(meta.mr_sets)
 
 
 def inspect_variables(

@@ -16,6 +16,12 @@ variable names, value labels, codes and SPSS user-missing values.
 
 A column that cannot be brought to its type is left as it was read and its offending values
 are kept in `WaveFile.type_problems`, so the gate can fail it with examples.
+
+Every format is read in chunks of `CHUNK_ROWS` rows (`open_source`; SPSS through
+pyreadstat's `read_file_in_chunks`, Parquet by record batches, CSV by blocks of bytes), so
+what is counted (`lui inspect`, the mapping's codes) holds one chunk at a time; only the
+wave's final table, in its compact types, is held whole, and only when it fits
+`WAVE_MEMORY_BYTES`.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +42,7 @@ import pyarrow.compute as pc
 
 from lui import contract
 from lui.errors import LuiError
-from lui.landing.mapping import Mapping, SourceMeta, map_wave
+from lui.landing.mapping import Mapping, SourceMeta, WaveMapper
 from lui.landing.sniff import check_header, check_kind
 from lui.paths import CODEBOOK_DIR
 
@@ -53,15 +60,18 @@ TEXT, NUMBER, INTEGER, DATE = contract.TEXT, contract.NUMBER, contract.INTEGER, 
 _ARROW = contract.ARROW_TYPES
 EXAMPLES = 5
 
-# The limits a wave file must meet (README, "What a wave file must meet"). A wave is read
-# whole into memory to be checked and landed in one transaction, so the size of what may be
-# read is bounded before it is read: a file beyond a limit is refused at once, with its
-# size, instead of exhausting memory. The 1,000,000-respondent benchmark wave lands well
-# inside them (1.3 GB resident at its peak, measured).
-MAX_ROWS = 2_000_000
+# How a wave is read (docs/landing.md, "What a wave file must meet"): in chunks of
+# CHUNK_ROWS rows, so reading, counting and mapping hold one chunk at a time whatever the
+# file's length. The gate, the weighting and the one-transaction write then need the wave
+# whole, in its compact wave-format types (a question is a 4-byte integer); a wave whose
+# compact table would exceed WAVE_MEMORY_BYTES is refused in one line, before that table is
+# built. The 1,000,000-respondent benchmark wave (about 560 MiB so counted) lands with a
+# peak of 1.55 GB resident, so a wave at the bound stays near 2 GB (bench/large_files.json).
+CHUNK_ROWS = 200_000
+CSV_CHUNK_BYTES = 8 << 20  # a CSV is read in blocks of bytes (whole lines)
 MAX_COLUMNS = 1_000
-MAX_DATA_BYTES = 4 << 30  # the data once read: a CSV's size, a Parquet file's uncompressed size
-READ_ON = -1  # "rows": the row limit was passed while reading (the total is not known)
+WAVE_MEMORY_BYTES = 700 << 20
+TEXT_BYTES = 24  # what a text value is taken to hold in memory (offset, characters, slack)
 
 Progress = Callable[[float], None]
 """Called with the share (0..1) of the file read so far."""
@@ -134,10 +144,35 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_source(path: Path, progress: Progress | None = None) -> tuple[pa.Table, SourceMeta, str]:
-    """The file's table as delivered (its own names and codes), what it says about its
-    variables, and its format; a LuiError when it cannot be read at all."""
-    progress = progress or _no_progress
+@dataclass
+class Source:
+    """A wave file opened for reading in chunks: its format, what it says about its
+    variables, its columns and (when its metadata says) its rows."""
+
+    path: Path
+    format: str
+    meta: SourceMeta
+    schema: pa.Schema
+    rows: int | None
+    read: Callable[[Progress], Iterator[pa.Table]]
+
+    @property
+    def columns(self) -> list[str]:
+        return self.schema.names
+
+    def chunks(self, progress: Progress | None = None) -> Iterator[pa.Table]:
+        """The file's rows, CHUNK_ROWS at a time (at least one chunk, empty for no rows), in
+        the schema `schema`; a LuiError when the file cannot be read."""
+        empty = True
+        for chunk in self.read(progress or _no_progress):
+            empty = False
+            yield chunk
+        if empty:
+            yield self.schema.empty_table()
+
+
+def open_source(path: Path) -> Source:
+    """The file opened for reading in chunks; a LuiError when it cannot be read at all."""
     if not path.exists():
         raise LuiError(f"file not found: {path}")
     if not path.is_file():
@@ -151,9 +186,17 @@ def read_source(path: Path, progress: Progress | None = None) -> tuple[pa.Table,
     if path.stat().st_size == 0:
         raise LuiError(f"file is empty: {path}")
     check_kind(path, fmt)
-    reader = {"csv": _read_csv, "parquet": _read_parquet, "sav": _read_sav, "por": _read_por}[fmt]
-    table, meta = reader(path, progress)
-    return table, meta, fmt
+    opener = {"csv": _open_csv, "parquet": _open_parquet, "sav": _open_spss, "por": _open_spss}
+    source = opener[fmt](path, fmt)
+    check_columns(path, len(source.columns))
+    return source
+
+
+def read_source(path: Path, progress: Progress | None = None) -> tuple[pa.Table, SourceMeta, str]:
+    """The file's table as delivered (its own names and codes), what it says about its
+    variables, and its format, read whole; a LuiError when it cannot be read at all."""
+    source = open_source(path)
+    return pa.concat_tables(source.chunks(progress)), source.meta, source.format
 
 
 def read_wave_file(
@@ -166,21 +209,128 @@ def read_wave_file(
     """Read a wave file and bring its columns to the wave format's types.
 
     With `wave_id`, the file is first mapped onto the wave format of that wave (its
-    `mapping` says how, and what could not be mapped). Raises LuiError when the file cannot
-    be read at all.
+    `mapping` says how, and what could not be mapped). The file is read in chunks twice:
+    first to count the codes the mapping decides by (each chunk kept on disk in a scratch
+    Parquet file, so an SPSS file is decoded once), then to map and type each chunk into
+    the wave's compact table. Raises LuiError when the file cannot be read at all, and
+    TooLarge (before the table is built) when that table would not fit WAVE_MEMORY_BYTES.
     """
+    import pyarrow.parquet as pq
+
+    from lui.landing.mrsets import expand_sets
+
     path = Path(path)
     progress = progress or _no_progress
-    table, meta, fmt = read_source(path, progress)
-    duplicates = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
+    source = open_source(path)
+    duplicates = sorted({c for c in source.columns if source.columns.count(c) > 1})
     if duplicates:
         raise LuiError(f"{path.name}: column names repeated: {', '.join(duplicates)}")
-    mapping = None
-    if wave_id is not None:
-        table, mapping = map_wave(table, meta, wave_id, codebook_dir)
-    table, problems = normalise(table)
+    mapper: WaveMapper | None = None
+    set_problems: list[str] = []
+    rows = 0
+    with tempfile.TemporaryDirectory(prefix="lui-wave-") as scratch:
+        spill = Path(scratch) / "chunks.parquet"
+        writer: Any = None
+        try:
+            for chunk in source.chunks(lambda share: progress(share * 0.6)):
+                if wave_id is not None:
+                    chunk, built, problems = expand_sets(chunk, source.meta, wave_id, codebook_dir)
+                    set_problems += [p for p in problems if p not in set_problems]
+                    if mapper is None:
+                        mapper = WaveMapper(
+                            chunk.column_names, source.meta, wave_id, codebook_dir, built
+                        )
+                    mapper.count(chunk)
+                if writer is None:
+                    writer = pq.ParquetWriter(spill, chunk.schema, compression="lz4")
+                writer.write_table(chunk.cast(writer.schema), row_group_size=CHUNK_ROWS)
+                rows += chunk.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+        mapping = None
+        if mapper is not None:
+            mapper.mapping.problems[:0] = set_problems
+            mapping = mapper.finish()
+        spilled = pq.ParquetFile(spill)
+        targets = mapper.targets() if mapper is not None else spilled.schema_arrow.names
+        check_memory(path, rows, targets)
+        table, problems = _typed_chunks(spilled, mapper, rows, progress)
     progress(1.0)
-    return WaveFile(path, fmt, sha256_of(path), table, problems, mapping)
+    return WaveFile(path, source.format, sha256_of(path), table, problems, mapping)
+
+
+def wave_bytes(rows: int, columns: list[str]) -> int:
+    """What the wave's compact table of `rows` rows and these wave-format columns holds."""
+    widths = {TEXT: TEXT_BYTES, NUMBER: 8, INTEGER: 4, DATE: 4}
+    return rows * sum(widths.get(expected_type(c), 8) + 1 for c in columns)
+
+
+def check_memory(path: Path, rows: int, columns: list[str]) -> None:
+    """Refuse, before it is built, a wave whose compact table would exceed WAVE_MEMORY_BYTES."""
+    needed = wave_bytes(rows, columns)
+    if needed > WAVE_MEMORY_BYTES:
+        raise TooLarge(
+            f"{path.name} holds {rows:,} rows of {len(columns):,} "
+            f"column{'' if len(columns) == 1 else 's'}: checked and landed "
+            f"whole in one transaction they need about {_size(needed)} of memory, "
+            f"more than the {_size(WAVE_MEMORY_BYTES)} a wave may take "
+            "(is it one wave? deliver one wave per file)"
+        )
+
+
+def _size(count: int) -> str:
+    return f"{count / (1 << 30):,.1f} GiB" if count >= 1 << 30 else f"{count / (1 << 20):,.1f} MiB"
+
+
+def _typed_chunks(
+    spilled: Any, mapper: WaveMapper | None, rows: int, progress: Progress
+) -> tuple[pa.Table, dict[str, TypeProblem]]:
+    """The spilled chunks mapped and typed one at a time, then joined into one table."""
+    tables: list[pa.Table] = []
+    problems: dict[str, TypeProblem] = {}
+    done = 0
+    for group in range(spilled.num_row_groups):
+        chunk = spilled.read_row_group(group)
+        if mapper is not None:
+            chunk = mapper.apply(chunk)
+        chunk, found = normalise(chunk, first_row=done)
+        merge_problems(problems, found)
+        tables.append(chunk)
+        done += chunk.num_rows
+        progress(0.6 + 0.35 * done / max(rows, 1))
+    if not tables:  # no rows: the mapped, typed empty table
+        empty = spilled.schema_arrow.empty_table()
+        tables.append(normalise(mapper.apply(empty) if mapper else empty)[0])
+    return join_chunks(tables, problems), problems
+
+
+def merge_problems(problems: dict[str, TypeProblem], found: dict[str, TypeProblem]) -> None:
+    """Add one chunk's type problems to those of the chunks before it."""
+    for name, problem in found.items():
+        if name not in problems:
+            problems[name] = problem
+            continue
+        known = problems[name]
+        known.count += problem.count
+        known.examples = (known.examples + problem.examples)[:EXAMPLES]
+
+
+def join_chunks(tables: list[pa.Table], problems: dict[str, TypeProblem]) -> pa.Table:
+    """The typed chunks as one table: a column left as read in some chunk (a type problem)
+    takes a type every chunk's values fit, else text."""
+    if len(tables) == 1:
+        return tables[0]
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = [
+            t.cast(
+                pa.schema([f.with_type(pa.string()) if f.name in problems else f for f in t.schema])
+            )
+            for t in tables
+        ]
+        return pa.concat_tables(text, promote_options="permissive")
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,35 +401,30 @@ def _not_utf8(path: Path) -> LuiError:
 
 
 class TooLarge(LuiError):
-    """A wave file beyond one of the limits (rows, columns, bytes of data)."""
+    """A wave file beyond a limit: too many columns, or a wave too large to hold."""
 
 
-def check_limits(path: Path, rows: int | None, columns: int, data_bytes: int | None) -> None:
-    """Refuse a file beyond the wave-file limits; `rows`/`data_bytes` None when not known yet."""
+def check_columns(path: Path, columns: int) -> None:
     if columns > MAX_COLUMNS:
         raise TooLarge(
             f"{path.name} has {columns:,} columns: a wave file may have at most "
             f"{MAX_COLUMNS:,} (the respondent columns and one per question)"
         )
-    if rows is not None and (rows > MAX_ROWS or rows == READ_ON):
-        count = f"more than {MAX_ROWS:,}" if rows == READ_ON else f"{rows:,}"
-        raise TooLarge(
-            f"{path.name} holds {count} rows: a wave file may hold at most {MAX_ROWS:,} "
-            "respondents (is it one wave?)"
-        )
-    if data_bytes is not None and data_bytes > MAX_DATA_BYTES:
-        raise TooLarge(
-            f"{path.name} holds {data_bytes / (1 << 30):,.1f} GiB of data: a wave file may hold "
-            f"at most {MAX_DATA_BYTES >> 30} GiB (is it one wave?)"
-        )
 
 
-def _read_csv(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
+def _open_csv(path: Path, fmt: str) -> Source:
+    header = _csv_header(path)
+    schema = pa.schema([(name, pa.string()) for name in header])
+    return Source(
+        path, fmt, SourceMeta(), schema, None, lambda progress: _csv_chunks(path, schema, progress)
+    )
+
+
+def _csv_chunks(path: Path, schema: pa.Schema, progress: Progress) -> Iterator[pa.Table]:
     import pyarrow.csv as pcsv
 
-    header = _csv_header(path)
-    check_limits(path, None, len(header), path.stat().st_size)
-    read_options = pcsv.ReadOptions(column_names=header, skip_rows=1, block_size=8 << 20)
+    header = schema.names
+    read_options = pcsv.ReadOptions(column_names=header, skip_rows=1, block_size=CSV_CHUNK_BYTES)
     convert_options = pcsv.ConvertOptions(
         column_types={name: pa.string() for name in header},
         null_values=[""],
@@ -294,14 +439,8 @@ def _read_csv(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
             parse_options=pcsv.ParseOptions(delimiter=","),
             convert_options=convert_options,
         )
-        batches = []
-        rows = 0
         for batch in reader:
-            rows += batch.num_rows
-            if rows > MAX_ROWS:  # stop reading: the rest need not be held
-                check_limits(path, READ_ON, len(header), None)
-            batches.append(batch)
-        schema = reader.schema
+            yield pa.Table.from_batches([batch], schema=schema)
     except Exception as error:  # a NUL byte stops the read with whatever Arrow makes of it
         if source.nul_at is not None:
             raise LuiError(
@@ -319,38 +458,46 @@ def _read_csv(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
         raise LuiError(f"{path.name} is not a well-formed CSV file: {detail}") from error
     finally:
         source.close()
-    return pa.Table.from_batches(batches, schema=schema), SourceMeta()
 
 
 # --------------------------------------------------------------------------------------------
 # Parquet and SPSS
 # --------------------------------------------------------------------------------------------
-def _read_parquet(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
+def _parquet_error(path: Path, error: Exception) -> LuiError:
+    detail = str(error).splitlines()[0]
+    return LuiError(f"{path.name} is not a readable Parquet file (truncated or corrupt?): {detail}")
+
+
+def _open_parquet(path: Path, fmt: str) -> Source:
     import pyarrow.parquet as pq
 
     try:
         parquet = pq.ParquetFile(path)
-        metadata = parquet.metadata
-        groups = metadata.num_row_groups
-        data_bytes = sum(metadata.row_group(i).total_byte_size for i in range(groups))
-        check_limits(path, metadata.num_rows, metadata.num_columns, data_bytes)
-        tables = []
-        for index in range(groups):
-            tables.append(parquet.read_row_group(index))
-            progress((index + 1) / max(groups, 1) * 0.95)
-        table = pa.concat_tables(tables) if tables else parquet.schema_arrow.empty_table()
+        schema, rows = parquet.schema_arrow, parquet.metadata.num_rows
     except (pa.ArrowException, OSError) as error:
-        detail = str(error).splitlines()[0]
-        raise LuiError(
-            f"{path.name} is not a readable Parquet file (truncated or corrupt?): {detail}"
-        ) from error
-    return table, SourceMeta()
+        raise _parquet_error(path, error) from error
+    return Source(
+        path, fmt, SourceMeta(), schema, rows, lambda progress: _parquet_chunks(path, progress)
+    )
+
+
+def _parquet_chunks(path: Path, progress: Progress) -> Iterator[pa.Table]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        total, done = max(parquet.metadata.num_rows, 1), 0
+        for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+            done += batch.num_rows
+            progress(min(done / total, 1.0) * 0.95)
+            yield pa.Table.from_batches([batch])
+    except (pa.ArrowException, OSError) as error:
+        raise _parquet_error(path, error) from error
 
 
 # SPSS stores a date as seconds since 14 October 1582; the formats that say a number is one.
 SPSS_EPOCH_TO_UNIX = 12_219_379_200
 SPSS_DATE_FORMATS = ("DATETIME", "YMDHMS", "ADATE", "EDATE", "SDATE", "JDATE", "DATE")
-SPSS_CHUNK_ROWS = 200_000
 _SECONDS_LIMIT = 9e15  # beyond any real date (year ~285 million), within int64
 
 
@@ -408,51 +555,73 @@ def _spss_meta(meta: Any) -> SourceMeta:
     )
 
 
-def _read_spss(path: Path, progress: Progress, fmt: str = "sav") -> tuple[pa.Table, SourceMeta]:
+def _spss_error(path: Path, fmt: str, error: Exception) -> LuiError:
+    what = "SPSS portable .por file" if fmt == "por" else "SPSS .sav file"
+    detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return LuiError(f"{path.name} is not a readable {what} (truncated or corrupt?): {detail}")
+
+
+def _open_spss(path: Path, fmt: str) -> Source:
+    """An SPSS file's metadata (read alone, without its rows) and its chunks: numbers as
+    float64, text as text, dates (by print format) as timestamps."""
+    try:
+        _, meta = _spss_reader(fmt)(str(path), metadataonly=True, **_spss_options(fmt))
+    except Exception as error:  # pyreadstat raises its own and plain exceptions
+        raise _spss_error(path, fmt, error) from error
+    source = _spss_meta(meta)
+    kinds = meta.readstat_variable_types or {}
+    fields = []
+    for name in meta.column_names:
+        if is_spss_date(source.formats.get(name)):
+            fields.append(pa.field(name, pa.timestamp("s")))
+        else:
+            fields.append(
+                pa.field(name, pa.string() if kinds.get(name) == "string" else pa.float64())
+            )
+    schema = pa.schema(fields)
+    rows = meta.number_rows if meta.number_rows and meta.number_rows > 0 else None
+    return Source(
+        path,
+        fmt,
+        source,
+        schema,
+        rows,
+        lambda progress: _spss_chunks(path, fmt, schema, rows, progress),
+    )
+
+
+def _spss_chunks(
+    path: Path, fmt: str, schema: pa.Schema, rows: int | None, progress: Progress
+) -> Iterator[pa.Table]:
     import pyreadstat
 
-    read = _spss_reader(fmt)
-    options = _spss_options(fmt)
-    what = "SPSS portable .por file" if fmt == "por" else "SPSS .sav file"
+    total, done = max(rows or 0, 1), 0
     try:
-        _, meta = read(str(path), metadataonly=True, **options)
-        known = meta.number_rows if meta.number_rows and meta.number_rows > 0 else None
-        check_limits(path, known, meta.number_columns, path.stat().st_size)
-        total = max(int(meta.number_rows or 0), 1)
-        tables: list[pa.Table] = []
-        done = 0
         for frame, _meta in pyreadstat.read_file_in_chunks(
-            read, str(path), chunksize=SPSS_CHUNK_ROWS, **options
+            _spss_reader(fmt), str(path), chunksize=CHUNK_ROWS, **_spss_options(fmt)
         ):
             done += len(frame)
-            if done > MAX_ROWS:
-                check_limits(path, READ_ON, meta.number_columns, None)
-            tables.append(pa.Table.from_pandas(frame, preserve_index=False))
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            del frame
             progress(min(done / total, 1.0) * 0.95)
-    except TooLarge:
+            yield _spss_typed(table, schema)
+    except LuiError:
         raise
     except Exception as error:  # pyreadstat raises its own and plain exceptions
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise LuiError(
-            f"{path.name} is not a readable {what} (truncated or corrupt?): {detail}"
-        ) from error
-    source = _spss_meta(meta)
-    if not tables:
-        return pa.table({name: pa.array([], pa.string()) for name in meta.column_names}), source
-    table = pa.concat_tables(tables, promote_options="permissive")
-    for index, name in enumerate(table.column_names):
-        if is_spss_date(source.formats.get(name)):
-            dates = spss_dates(table.column(index))
-            table = table.set_column(index, pa.field(name, dates.type), dates)
-    return table, source
+        raise _spss_error(path, fmt, error) from error
 
 
-def _read_sav(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
-    return _read_spss(path, progress, "sav")
-
-
-def _read_por(path: Path, progress: Progress) -> tuple[pa.Table, SourceMeta]:
-    return _read_spss(path, progress, "por")
+def _spss_typed(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """One chunk as read by pyreadstat in the file's schema: dates converted, a column with
+    no value in the chunk (read as nulls) of its type."""
+    for index, field_ in enumerate(schema):
+        column = table.column(index)
+        if pa.types.is_timestamp(field_.type):
+            column = spss_dates(column) if len(column) else column.cast(field_.type)
+        elif column.type != field_.type:
+            column = column.cast(field_.type)
+        table = table.set_column(index, field_, column)
+    return table
 
 
 # --------------------------------------------------------------------------------------------
@@ -579,8 +748,11 @@ def _convert(column: pa.ChunkedArray, expected: str) -> pa.ChunkedArray:
     return _as_number(column, whole=expected == INTEGER)
 
 
-def _bad_values(table: pa.Table, name: str, expected: str) -> tuple[int, list[tuple[str, str]]]:
-    """Count and examples of the values of `name` that are not of type `expected`."""
+def _bad_values(
+    table: pa.Table, name: str, expected: str, first_row: int = 0
+) -> tuple[int, list[tuple[str, str]]]:
+    """Count and examples of the values of `name` that are not of type `expected`
+    (`first_row`: the rows of the file before this table, for the row numbers)."""
     import pandas as pd
 
     column = table.column(name)
@@ -621,14 +793,18 @@ def _bad_values(table: pa.Table, name: str, expected: str) -> tuple[int, list[tu
         else None
     )
     examples = [
-        (str(ids.iloc[i]) if ids is not None else f"row {i + 1}", str(values.iloc[i]))
+        (
+            str(ids.iloc[i]) if ids is not None else f"row {first_row + i + 1}",
+            str(values.iloc[i]),
+        )
         for i in rows[:EXAMPLES]
     ]
     return len(rows), examples
 
 
-def normalise(table: pa.Table) -> tuple[pa.Table, dict[str, TypeProblem]]:
-    """Bring every column to its wave-format type; report the columns that will not go."""
+def normalise(table: pa.Table, first_row: int = 0) -> tuple[pa.Table, dict[str, TypeProblem]]:
+    """Bring every column to its wave-format type; report the columns that will not go
+    (`first_row`: the rows of the file before this table, when it is one chunk of it)."""
     problems: dict[str, TypeProblem] = {}
     # respondent_id first, so the examples of the other columns can name respondents
     order = sorted(range(table.num_columns), key=lambda i: table.column_names[i] != "respondent_id")
@@ -644,7 +820,7 @@ def normalise(table: pa.Table) -> tuple[pa.Table, dict[str, TypeProblem]]:
                 column = pa.chunked_array([pa.nulls(len(column))])
             converted = _convert(column, expected)
         except _NotConvertible:
-            count, examples = _bad_values(table, name, expected)
+            count, examples = _bad_values(table, name, expected, first_row)
             found = type_name(table.column(index).type)
             hint = ""
             if found == expected == INTEGER:
