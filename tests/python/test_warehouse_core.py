@@ -427,12 +427,6 @@ def test_moving_three_percent_up_one_step_raises_the_index_three_points(built_wa
     assert rise == pytest.approx(3.0, abs=0.05)
 
 
-@pytest.fixture()
-def project_copy(tmp_path: Path) -> Path:
-    """A copy of the dbt project whose codebook a test may break."""
-    return copy_project(tmp_path)
-
-
 def _break_csv(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text
@@ -479,26 +473,36 @@ BAD_MAPPINGS = {
 }
 
 
-def _build_with_broken_seed(case: tuple[str, str, str, str], project: Path, tmp_path: Path) -> Path:
-    """Break one seed of the project copy, build a small wave and check the named test fails."""
-    seed, old, new, failing_test = case
-    _break_csv(project / "seeds" / "codebook" / seed, old, new)
-    warehouse = tmp_path / "wh" / "levelling_up.duckdb"
+@pytest.fixture(scope="module")
+def broken_seeds_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """Every bad seed above broken at once in one project copy, and a small wave built with
+    it: dbt's failure (LuiError's text) and the warehouse.
+
+    One build instead of one per case (a build's fixed cost is most of a small wave's): each
+    case breaks a row no other case touches, every seed's tests run whatever another seed's
+    say, so each case's named test fails as it would alone, and each case checks that
+    its own test is named."""
+    directory = tmp_path_factory.mktemp("broken_seeds")
+    project = copy_project(directory)
+    for seed, old, new, _ in (*BAD_MAPPINGS.values(), *BAD_CODEBOOKS.values()):
+        _break_csv(project / "seeds" / "codebook" / seed, old, new)
+    warehouse = directory / "wh" / "levelling_up.duckdb"
     land(warehouse, "2022-02", make_wave("2022-02", 120, seed=5))
     with pytest.raises(LuiError) as failure:
         dbt_build(warehouse=warehouse, project_dir=project)
-    assert failing_test in str(failure.value)
-    return warehouse
+    return str(failure.value), warehouse
 
 
 @pytest.mark.parametrize("case", sorted(BAD_MAPPINGS))
-def test_contradictory_mapping_seed_fails_the_build_with_a_named_test(case, project_copy, tmp_path):
-    _build_with_broken_seed(BAD_MAPPINGS[case], project_copy, tmp_path)
+def test_contradictory_mapping_seed_fails_the_build_with_a_named_test(case, broken_seeds_build):
+    failure, _ = broken_seeds_build
+    assert BAD_MAPPINGS[case][3] in failure
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CODEBOOKS))
-def test_bad_codebook_fails_the_build_with_a_named_test(case, project_copy, tmp_path):
-    warehouse = _build_with_broken_seed(BAD_CODEBOOKS[case], project_copy, tmp_path)
+def test_bad_codebook_fails_the_build_with_a_named_test(case, broken_seeds_build):
+    failure, warehouse = broken_seeds_build
+    assert BAD_CODEBOOKS[case][3] in failure
     with duckdb.connect(str(warehouse), read_only=True) as con:
         marts = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts' "
