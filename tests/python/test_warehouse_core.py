@@ -511,14 +511,31 @@ def test_bad_codebook_fails_the_build_with_a_named_test(case, broken_seeds_build
     assert marts == 0, "nothing downstream of a failed codebook test is built"
 
 
+# The data test that checks each answer against its question's scale. The two tests below
+# build only what it reads: its generic test's ancestors (the responses' staging model and
+# the codebook seeds), the tests of those alone, and itself; the rest of the project (marts,
+# the local models) is downstream of it and no part of the check.
+ANSWER_CODE_TEST = "answer_code_defined_by_scale_stg_raw__responses"
+UP_TO_THE_ANSWER_CODE_TEST = (
+    "--select",
+    "+test_name:answer_code_defined_by_scale",
+    "--indirect-selection",
+    "cautious",
+)
+
+
+def _build_up_to_the_answer_code_test(warehouse: Path) -> None:
+    with pytest.raises(LuiError) as failure:
+        dbt_build(warehouse=warehouse, extra=UP_TO_THE_ANSWER_CODE_TEST)
+    assert ANSWER_CODE_TEST in str(failure.value)
+
+
 def test_answer_code_undefined_by_its_scale_fails_the_build(tmp_path):
     warehouse = tmp_path / "wh" / "levelling_up.duckdb"
     wave = make_wave("2022-02", 120, seed=6)
     wave.loc[wave.index[:3], "town_centre_sat"] = 7  # satisfaction5 has no code 7
     land(warehouse, "2022-02", wave)
-    with pytest.raises(LuiError) as failure:
-        dbt_build(warehouse=warehouse)
-    assert "answer_code_defined_by_scale_stg_raw__responses" in str(failure.value)
+    _build_up_to_the_answer_code_test(warehouse)
 
 
 def test_answer_to_a_question_missing_from_the_codebook_fails_the_build(tmp_path):
@@ -531,9 +548,7 @@ def test_answer_to_a_question_missing_from_the_codebook_fails_the_build(tmp_path
             "insert into raw.answers "
             "select wave_key, respondent_key, 999, 1 from raw.respondent_records limit 2"
         )
-    with pytest.raises(LuiError) as failure:
-        dbt_build(warehouse=warehouse)
-    assert "answer_code_defined_by_scale_stg_raw__responses" in str(failure.value)
+    _build_up_to_the_answer_code_test(warehouse)
 
 
 def test_every_model_and_column_is_described_in_yaml(built_warehouse):
