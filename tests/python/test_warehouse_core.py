@@ -419,7 +419,7 @@ def test_moving_three_percent_up_one_step_raises_the_index_three_points(built_wa
         answers = shifted[shifted.question_code == code].set_index("respondent_id").response_code
         frame[code] = frame.respondent_id.map(answers)
     land(warehouse, "2022-03", frame.drop(columns="wave_id"))
-    dbt_build(warehouse=warehouse)
+    dbt_build("2022-03", warehouse=warehouse)  # a new wave's build (`lui build --wave`)
     index = read_table(warehouse, "marts.fct_mission_index")
     uk = index[(index.breakdown == "all") & (index.mission_id == mission)].set_index("wave_id")
     rise = uk.at["2022-03", "index_score"] - uk.at["2022-02", "index_score"]
