@@ -50,7 +50,7 @@ dbt-unit: install
 
 ## pytest: every Python test but the timings (dbt builds, landing, generator, CLI, app, browser)
 pytest: install
-	$(BIN)/pytest -m "not bench and not spark" -n 2 --dist loadgroup --durations=40
+	$(BIN)/pytest -m "not bench and not spark" -n 2 --dist loadgroup --no-loadscope-reorder --durations=40
 
 ## test: lint and the dbt unit tests side by side, then every test on two workers (what CI
 ## runs before `make test-spark`; about 7 minutes on an idle 2-core machine, most of it some
