@@ -82,8 +82,23 @@ def _start_rank(item: pytest.Item) -> int:
     return len(LONGEST_FIRST)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def _join_group(item: pytest.Item, group: str) -> None:
+    """Put `item` in the pytest-xdist group `group`, as `--dist loadgroup` would.
+
+    pytest-xdist 3.8 groups by a suffix `@group` that it writes into a field pytest 9.2 no
+    longer reads (pytest-xdist issue 1386): its `xdist_group` marks are silently ignored and
+    every test goes to any worker. The suffix is written where pytest 9.2 keeps the id;
+    `pytest_collection_finish` fails the run if it did not take.
+    """
+    from _pytest.nodeid import NodeId
+
+    item.add_marker(pytest.mark.xdist_group(group))
+    if "@" not in item.nodeid:
+        item._id = NodeId.parse(f"{item.nodeid}@{group}")  # noqa: SLF001
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     grouped: dict[str, list[pytest.Item]] = {}
     for item in items:
         costly = COSTLY_MODULE_FIXTURES & set(getattr(item, "fixturenames", ()))
@@ -92,9 +107,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for group, members in grouped.items():
         parts = GROUP_PARTS.get(members[0].path.name, 1)
         for index, item in enumerate(members):
-            part = f"[{index * parts // len(members) + 1}/{parts}]" if parts > 1 else ""
-            item.add_marker(pytest.mark.xdist_group(group + part))
+            # (no ']' in a group's name: pytest-xdist would take it for a parameter's)
+            part = f" ({index * parts // len(members) + 1} of {parts})" if parts > 1 else ""
+            if config.getoption("loadgroup", False):  # a pytest-xdist worker of loadgroup
+                _join_group(item, group + part)
     items.sort(key=_start_rank)  # stable: each file's tests keep their order
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not session.config.getoption("loadgroup", False):
+        return
+    lost = [
+        i.nodeid
+        for i in session.items
+        if i.get_closest_marker("xdist_group") and "@" not in i.nodeid
+    ]
+    if lost:
+        pytest.exit(f"pytest-xdist's groups did not take: {lost[:3]}", returncode=3)
 
 
 def built_once(
