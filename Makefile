@@ -37,12 +37,15 @@ lint: install
 # The two lanes. Markers (pyproject.toml): `slow` runs dbt builds or the app on built marts,
 # `browser` drives headless Chromium, `bench` judges timings (only `make bench`).
 FAST := not slow and not browser and not bench and not spark
+# Two workers; the tests that share a costly module fixture stay on one (`xdist_group`), and
+# the longest start first (tests/python/conftest.py: pytest-xdist must keep that order).
+XDIST := -n 2 --dist loadgroup --no-loadscope-reorder
 
-## check: the fast lane for every edit (about 2 minutes on 2 cores): lint beside the dbt unit
-## tests, then the fast tests
+## check: the fast lane for every edit (under 3 minutes on 2 cores): lint beside the dbt unit
+## tests, then the fast tests on two workers
 check: install
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint dbt-unit
-	$(BIN)/pytest -m "$(FAST)"
+	$(BIN)/pytest -m "$(FAST)" $(XDIST)
 
 ## dbt-unit: every dbt unit test (and the models and data tests) on an empty warehouse
 dbt-unit: install
@@ -50,7 +53,7 @@ dbt-unit: install
 
 ## pytest: every Python test but the timings (dbt builds, landing, generator, CLI, app, browser)
 pytest: install
-	$(BIN)/pytest -m "not bench and not spark" -n 2 --dist loadgroup --durations=40
+	$(BIN)/pytest -m "not bench and not spark" $(XDIST) --durations=40
 
 ## test: lint and the dbt unit tests side by side, then every test on two workers (what CI
 ## runs before `make test-spark`; about 7 minutes on an idle 2-core machine, most of it some

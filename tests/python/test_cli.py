@@ -141,6 +141,7 @@ def test_app_command_serves_streamlit_headless_on_the_port() -> None:
     assert command[command.index("--server.headless") + 1] == "true"
 
 
+@pytest.mark.slow  # the app on the session's built warehouse (a dbt build)
 @pytest.mark.skipif(not app.APP_FILE.exists(), reason="streamlit_app/app.py not written yet")
 def test_app_serves_the_published_marts(built_warehouse: Path, tmp_path: Path) -> None:
     from lui.warehouse.publish import publish

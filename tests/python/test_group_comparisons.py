@@ -24,6 +24,9 @@ from demo_fixtures import DemoRun
 from lui import contract
 from lui.demo import pandas_index
 
+# on the demo's marts (the session's `lui demo`, a dbt build): `make test`, not `make check`
+pytestmark = pytest.mark.slow
+
 # the mart's differences and SEs against R's: both are double arithmetic on the same data
 # (the marts' sums are exact decimals), so they agree to rounding
 ABSOLUTE = 1e-9

@@ -420,18 +420,12 @@ def test_moving_three_percent_up_one_step_raises_the_index_three_points(built_wa
         answers = shifted[shifted.question_code == code].set_index("respondent_id").response_code
         frame[code] = frame.respondent_id.map(answers)
     land(warehouse, "2022-03", frame.drop(columns="wave_id"))
-    dbt_build(warehouse=warehouse)
+    dbt_build("2022-03", warehouse=warehouse)  # a new wave's build (`lui build --wave`)
     index = read_table(warehouse, "marts.fct_mission_index")
     uk = index[(index.breakdown == "all") & (index.mission_id == mission)].set_index("wave_id")
     rise = uk.at["2022-03", "index_score"] - uk.at["2022-02", "index_score"]
     assert rise == pytest.approx(100 * total / in_base.sum(), abs=1e-9)
     assert rise == pytest.approx(3.0, abs=0.05)
-
-
-@pytest.fixture()
-def project_copy(tmp_path: Path) -> Path:
-    """A copy of the dbt project whose codebook a test may break."""
-    return copy_project(tmp_path)
 
 
 def _break_csv(path: Path, old: str, new: str) -> None:
@@ -480,16 +474,24 @@ BAD_MAPPINGS = {
 }
 
 
-def _build_with_broken_seed(case: tuple[str, str, str, str], project: Path, tmp_path: Path) -> Path:
-    """Break one seed of the project copy, build a small wave and check the named test fails."""
-    seed, old, new, failing_test = case
-    _break_csv(project / "seeds" / "codebook" / seed, old, new)
-    warehouse = tmp_path / "wh" / "levelling_up.duckdb"
+@pytest.fixture(scope="module")
+def broken_seeds_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """Every bad seed above broken at once in one project copy, and a small wave built with
+    it: dbt's failure (LuiError's text) and the warehouse.
+
+    One build instead of one per case (a build's fixed cost is most of a small wave's): each
+    case breaks a row no other case touches, every seed's tests run whatever another seed's
+    say, so each case's named test fails as it would alone, and each case checks that
+    its own test is named."""
+    directory = tmp_path_factory.mktemp("broken_seeds")
+    project = copy_project(directory)
+    for seed, old, new, _ in (*BAD_MAPPINGS.values(), *BAD_CODEBOOKS.values()):
+        _break_csv(project / "seeds" / "codebook" / seed, old, new)
+    warehouse = directory / "wh" / "levelling_up.duckdb"
     land(warehouse, "2022-02", make_wave("2022-02", 120, seed=5))
     with pytest.raises(LuiError) as failure:
         dbt_build(warehouse=warehouse, project_dir=project)
-    assert failing_test in str(failure.value)
-    return warehouse
+    return str(failure.value), warehouse
 
 
 def _nodes_run(warehouse: Path) -> dict[str, str]:
@@ -537,13 +539,15 @@ def test_a_build_reuses_loaded_seeds_until_a_seed_changes(project_copy, tmp_path
 
 
 @pytest.mark.parametrize("case", sorted(BAD_MAPPINGS))
-def test_contradictory_mapping_seed_fails_the_build_with_a_named_test(case, project_copy, tmp_path):
-    _build_with_broken_seed(BAD_MAPPINGS[case], project_copy, tmp_path)
+def test_contradictory_mapping_seed_fails_the_build_with_a_named_test(case, broken_seeds_build):
+    failure, _ = broken_seeds_build
+    assert BAD_MAPPINGS[case][3] in failure
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CODEBOOKS))
-def test_bad_codebook_fails_the_build_with_a_named_test(case, project_copy, tmp_path):
-    warehouse = _build_with_broken_seed(BAD_CODEBOOKS[case], project_copy, tmp_path)
+def test_bad_codebook_fails_the_build_with_a_named_test(case, broken_seeds_build):
+    failure, warehouse = broken_seeds_build
+    assert BAD_CODEBOOKS[case][3] in failure
     with duckdb.connect(str(warehouse), read_only=True) as con:
         marts = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts' "
@@ -552,14 +556,31 @@ def test_bad_codebook_fails_the_build_with_a_named_test(case, project_copy, tmp_
     assert marts == 0, "nothing downstream of a failed codebook test is built"
 
 
+# The data test that checks each answer against its question's scale. The two tests below
+# build only what it reads: its generic test's ancestors (the responses' staging model and
+# the codebook seeds), the tests of those alone, and itself; the rest of the project (marts,
+# the local models) is downstream of it and no part of the check.
+ANSWER_CODE_TEST = "answer_code_defined_by_scale_stg_raw__responses"
+UP_TO_THE_ANSWER_CODE_TEST = (
+    "--select",
+    "+test_name:answer_code_defined_by_scale",
+    "--indirect-selection",
+    "cautious",
+)
+
+
+def _build_up_to_the_answer_code_test(warehouse: Path) -> None:
+    with pytest.raises(LuiError) as failure:
+        dbt_build(warehouse=warehouse, extra=UP_TO_THE_ANSWER_CODE_TEST)
+    assert ANSWER_CODE_TEST in str(failure.value)
+
+
 def test_answer_code_undefined_by_its_scale_fails_the_build(tmp_path):
     warehouse = tmp_path / "wh" / "levelling_up.duckdb"
     wave = make_wave("2022-02", 120, seed=6)
     wave.loc[wave.index[:3], "town_centre_sat"] = 7  # satisfaction5 has no code 7
     land(warehouse, "2022-02", wave)
-    with pytest.raises(LuiError) as failure:
-        dbt_build(warehouse=warehouse)
-    assert "answer_code_defined_by_scale_stg_raw__responses" in str(failure.value)
+    _build_up_to_the_answer_code_test(warehouse)
 
 
 def test_answer_to_a_question_missing_from_the_codebook_fails_the_build(tmp_path):
@@ -572,9 +593,7 @@ def test_answer_to_a_question_missing_from_the_codebook_fails_the_build(tmp_path
             "insert into raw.answers "
             "select wave_key, respondent_key, 999, 1 from raw.respondent_records limit 2"
         )
-    with pytest.raises(LuiError) as failure:
-        dbt_build(warehouse=warehouse)
-    assert "answer_code_defined_by_scale_stg_raw__responses" in str(failure.value)
+    _build_up_to_the_answer_code_test(warehouse)
 
 
 def test_every_model_and_column_is_described_in_yaml(built_warehouse):
