@@ -39,13 +39,15 @@ cell_sums_with_breakdowns as (
 
 ),
 
+-- one group by grouping sets (macros/breakdown_rollup.sql), which sqlfluff's duckdb
+-- dialect cannot parse: hence the noqa
+{%- set replicate_sums -%}
+    sum(sum_rw) as sum_rw, sum(sum_rwy) as sum_rwy
+{%- endset %}
+{%- set replicate_keys = ['measure_type', 'measure_code', 'replicate'] %}
 group_sums as (
 
-    {{ breakdown_rollup(
-        'cell_sums_with_breakdowns',
-        ['measure_type', 'measure_code', 'replicate'],
-        'sum(sum_rw) as sum_rw,\n        sum(sum_rwy) as sum_rwy'
-    ) }}
+    {{ breakdown_rollup('cell_sums_with_breakdowns', replicate_keys, replicate_sums) }}  -- noqa: PRS
 
 ),
 
