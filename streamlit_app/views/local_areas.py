@@ -50,6 +50,21 @@ with table_column:
         hide_index=True,
         height=520,
         key="local_ranking",
+        # what a reader ranks by first; the codes and the model's details to the right
+        column_order=(
+            "rank",
+            "la_name",
+            "model_estimate",
+            "ci_low",
+            "ci_high",
+            "vs_region",
+            "region",
+            "respondents",
+            "direct_estimate",
+            "model_rmse",
+            "nation",
+            "la_code",
+        ),
         column_config={
             "rank": st.column_config.NumberColumn("Rank", format="%d"),
             "la_code": "Code",

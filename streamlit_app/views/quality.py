@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from lui.present import queries
+from lui.present import formatting, queries
 from lui.present.formatting import fieldwork
 
 import ui
@@ -72,7 +72,12 @@ st.caption(
 )
 weighting = queries.wave_weighting(marts)
 st.dataframe(
-    weighting,
+    weighting.assign(
+        se_method=weighting.apply(formatting.standard_errors, axis=1) if len(weighting) else [],
+        # counts that only raking and replicates have: a dash where the wave has none
+        raking_iterations=formatting.count_or_dash(weighting["raking_iterations"]),
+        replicates=formatting.count_or_dash(weighting["replicates"]),
+    ),
     hide_index=True,
     column_config={
         "wave_id": "Wave",

@@ -55,6 +55,8 @@ IMD_LABELS: dict[str, str] = {
     "5": "5 – least deprived",
 }
 
+DASH = "–"  # a table cell with no value (never "None" or "nan")
+
 
 # A deprivation quintile inside a sentence or a cross-breakdown's group ("Rural, most
 # deprived fifth").
@@ -109,7 +111,7 @@ def missing(value: object) -> bool:
 def signed(value: float | None, digits: int = 0) -> str:
     """+16, -33, 0 (the report's style); an en dash for a missing value."""
     if missing(value):
-        return "–"
+        return DASH
     rounded = round(float(value), digits)
     if rounded == 0:
         return f"{0:.{digits}f}"
@@ -167,7 +169,7 @@ def change_cell(change: object, significant: object, trend_break: object = False
     """A change as a table cell: +5 ▲ / -3 ▼ when significant, '-18 ‡' across a trend
     break, '+1' otherwise, '–' when there is none."""
     if missing(change):
-        return "–"
+        return DASH
     mark = change_mark(change, significant, trend_break)
     return signed(change) + (f" {mark}" if mark else "")
 
@@ -257,6 +259,17 @@ RAKED_FROM = {
 """How fct_wave_weighting.design_weight_source is said in prose."""
 
 
+def count_or_dash(values: pd.Series) -> pd.Series:
+    """Whole counts as text ('12'), a dash where there is none (a table cell, not 'None')."""
+    return values.map(lambda v: f"{int(v):,}" if pd.notna(v) else DASH)
+
+
+def standard_errors(row: pd.Series) -> str:
+    """How a wave's standard errors are made (a row of queries.wave_weighting), in words."""
+    replicates = row["replicates"] if pd.notna(row.get("replicates")) else 0
+    return SE_METHODS.get(row["se_method"], row["se_method"]).format(replicates=int(replicates))
+
+
 def weighting_report(row: pd.Series) -> str:
     """A wave's weighting report (a row of queries.wave_weighting) in a few sentences: how
     it was weighted, the raking's iterations and convergence, Kish efficiency, the smallest
@@ -271,8 +284,7 @@ def weighting_report(row: pd.Series) -> str:
         )
     else:
         made = "Weighted with the weights delivered with the file."
-    replicates = row["replicates"] if pd.notna(row.get("replicates")) else 0
-    se = SE_METHODS.get(row["se_method"], row["se_method"]).format(replicates=int(replicates))
+    se = standard_errors(row)
     return (
         f"{made} Kish efficiency {row['kish_efficiency']:.0%} (the effective base over the "
         f"respondents); weights from {row['min_weight']:.2f} to {row['max_weight']:.2f}. "
