@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from lui.demo import model as demo_model
 from lui.paths import PROJECT_ROOT
+from lui.present import formatting
 
 pytestmark = pytest.mark.slow
 
@@ -855,7 +856,7 @@ def test_data_quality_shows_waves_and_landing_log(marts_env: Path) -> None:
     # the weighting report: the demo waves keep their delivered weights
     assert sorted(weighting["wave_id"]) == sorted(dim_wave["wave_id"])
     assert set(weighting["weighting_method"]) == {"delivered"}
-    assert set(weighting["se_method"]) == {"taylor_weights"}
+    assert set(weighting["se_method"]) == {formatting.SE_METHODS["taylor_weights"]}
     shown = marts_frame(
         marts_env,
         "select * from marts.fct_weighting_margins where wave_id = ? ",
