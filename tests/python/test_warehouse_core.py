@@ -505,10 +505,11 @@ def _nodes_run(warehouse: Path) -> dict[str, str]:
     }
 
 
-def test_a_build_reuses_loaded_seeds_until_a_seed_changes(project_copy, tmp_path):
+def test_a_build_reuses_loaded_seeds_until_a_seed_changes(tmp_path):
     """A second build leaves out the seeds and their tests (loaded and tested by the first)
     but still runs the tests that read a seed beside a model; an edit of a seed loads and
     tests them again, so a broken codebook still fails the build by name."""
+    project_copy = copy_project(tmp_path)
     warehouse = tmp_path / "wh" / "levelling_up.duckdb"
     land(warehouse, "2022-02", make_wave("2022-02", 120, seed=5))
     dbt_build(warehouse=warehouse, project_dir=project_copy)
