@@ -151,7 +151,8 @@ final as (
         end as weighted_count,
         case
             when not suppressed
-                then 100.0 * cast(weighted_count as double) / cast(weighted_base as double)
+                -- the share first: (100 x) / x can round to 100.00000000000001, x / x is 1
+                then 100.0 * (cast(weighted_count as double) / cast(weighted_base as double))
         end as weighted_pct,
         unweighted_base,
         {{ published_base('cast(weighted_base as double) * weight_unit', 'base_scale') }} as weighted_base,
