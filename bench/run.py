@@ -411,17 +411,28 @@ def main() -> None:
     args = parser.parse_args()
 
     spark_sizes = args.sizes if args.spark_sizes is None else args.spark_sizes
-    sizes = [
-        bench_size(
-            args.work, n, "2022-02", 1, args.repeats, spark=not args.no_spark and n in spark_sizes
+    # what each stage measured is kept as it comes (beside the results, `.partial`), so a
+    # stage that fails late does not take the earlier measurements with it
+    partial = args.results.with_name(args.results.name + ".partial")
+    sizes = []
+    for n in args.sizes:
+        sizes.append(
+            bench_size(
+                args.work,
+                n,
+                "2022-02",
+                1,
+                args.repeats,
+                spark=not args.no_spark and n in spark_sizes,
+            )
         )
-        for n in args.sizes
-    ]
+        partial.write_text(json.dumps({"sizes": sizes}, indent=2, default=float) + "\n")
     history = (
         bench_history(args.work, args.history_waves, args.history_respondents, args.repeats)
         if args.history_waves > 0
         else None
     )
+    partial.unlink(missing_ok=True)
     results = {"environment": environment(), "sizes": sizes, "history": history}
     results["ratios"] = {str(size["respondents"]): ratios(size) for size in sizes}
     results["checks"] = evaluate(sizes, history)
