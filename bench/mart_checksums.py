@@ -10,7 +10,10 @@ left out.
     .venv/bin/python bench/mart_checksums.py warehouse/published.duckdb --out before.json
     .venv/bin/python bench/mart_checksums.py published.duckdb --compare before.json
 
-`--compare` exits 1 and names every table whose rows or checksum differ.
+`--compare` exits 1 and names every table whose rows or checksum differ. With
+`--old-columns`, each table's checksum is taken over the columns the compared file lists for
+it (in its order) and columns added since are named, not counted: the proof that new
+columns left every old number as it was.
 """
 
 from __future__ import annotations
@@ -45,8 +48,12 @@ def _rendered(name: str, data_type: str) -> str:
     return f"coalesce({value}, '<null>')"
 
 
-def table_checksums(path: Path) -> dict[str, dict[str, int | str]]:
-    """{schema.table: {rows, checksum, columns}} for every table of the file at `path`."""
+def table_checksums(
+    path: Path, only: dict[str, list[str]] | None = None
+) -> dict[str, dict[str, int | str]]:
+    """{schema.table: {rows, checksum, columns}} for every table of the file at `path`;
+    with `only` ({schema.table: columns}), a listed table's checksum covers those of its
+    columns, in that order, and its other columns are listed under `added`."""
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -62,6 +69,12 @@ def table_checksums(path: Path) -> dict[str, dict[str, int | str]]:
                 [schema, table],
             ).fetchall()
             kept = [(n, t) for n, t in columns if (table, n) not in VOLATILE]
+            added: list[str] = []
+            if only is not None and f"{schema}.{table}" in only:
+                types = dict(kept)
+                wanted = only[f"{schema}.{table}"]
+                added = [n for n, _ in kept if n not in wanted]
+                kept = [(n, types[n]) for n in wanted if n in types]
             row_text = " || '|' || ".join(_rendered(n, t) for n, t in kept) or "''"
             rows, checksum = con.execute(
                 f'select count(*), coalesce(sum(hash({row_text})), 0) from "{schema}"."{table}"'
@@ -71,6 +84,8 @@ def table_checksums(path: Path) -> dict[str, dict[str, int | str]]:
                 "checksum": str(checksum),
                 "columns": ",".join(n for n, _ in kept),
             }
+            if added:
+                result[f"{schema}.{table}"]["added"] = ",".join(added)
         return result
 
 
@@ -82,10 +97,11 @@ def differences(before: dict, after: dict) -> list[str]:
             lines.append(f"{table}: missing after")
         elif table not in before:
             lines.append(f"{table}: new after")
-        elif before[table] != after[table]:
+        else:
             keys = ("rows", "columns", "checksum")
             what = [k for k in keys if before[table][k] != after[table][k]]
-            lines.append(f"{table}: {', '.join(what)} differ")
+            if what:
+                lines.append(f"{table}: {', '.join(what)} differ")
     return lines
 
 
@@ -96,20 +112,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compare", type=Path, help="a JSON written before: fail on any difference"
     )
+    parser.add_argument(
+        "--old-columns",
+        action="store_true",
+        help="with --compare: checksum each table over the compared file's columns only",
+    )
     args = parser.parse_args(argv)
-    sums = table_checksums(args.marts)
+    compared = json.loads(args.compare.read_text()) if args.compare else None
+    only = (
+        {table: sums["columns"].split(",") for table, sums in compared.items()}
+        if compared and args.old_columns
+        else None
+    )
+    sums = table_checksums(args.marts, only)
     text = json.dumps(sums, indent=2, sort_keys=True) + "\n"
     if args.out:
         args.out.write_text(text)
     else:
         print(text, end="")
-    if args.compare:
-        lines = differences(json.loads(args.compare.read_text()), sums)
+    if compared is not None:
+        lines = differences(compared, sums)
         for line in lines:
             print(line, file=sys.stderr)
         if lines:
             return 1
-        print(f"{len(sums)} tables identical to {args.compare}", file=sys.stderr)
+        added = [f"{t} ({s['added']})" for t, s in sums.items() if "added" in s]
+        print(
+            f"{len(sums)} tables identical to {args.compare}"
+            + (f"; columns added: {'; '.join(added)}" if added else ""),
+            file=sys.stderr,
+        )
     return 0
 
 

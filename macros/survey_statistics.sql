@@ -9,13 +9,14 @@
     sum({{ exact_squared_weight }}) as sum_w2,
     {{ exact_sum(weight ~ ' * ' ~ value) }} as sum_wy,
     {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value) }} as sum_w2y,
-    {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_w2y2
+    {{ exact_sum(weight ~ ' * ' ~ weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_w2y2,
+    {{ exact_sum(weight ~ ' * ' ~ value ~ ' * ' ~ value) }} as sum_wy2
 {%- endmacro %}
 
 {#- The names of the additive moment columns weighted_moments and sum_moments give, in
     their order. -#}
 {% macro moment_names() -%}
-    {{ return(['unweighted_base', 'sum_w', 'sum_w2', 'sum_wy', 'sum_w2y', 'sum_w2y2']) }}
+    {{ return(['unweighted_base', 'sum_w', 'sum_w2', 'sum_wy', 'sum_w2y', 'sum_w2y2', 'sum_wy2']) }}
 {%- endmacro %}
 
 {#- Sums the additive moments of the given columns (decimal sums of decimals: exact). -#}
@@ -25,7 +26,8 @@
     sum({{ prefix }}sum_w2) as sum_w2,
     sum({{ prefix }}sum_wy) as sum_wy,
     sum({{ prefix }}sum_w2y) as sum_w2y,
-    sum({{ prefix }}sum_w2y2) as sum_w2y2
+    sum({{ prefix }}sum_w2y2) as sum_w2y2,
+    sum({{ prefix }}sum_wy2) as sum_wy2
 {%- endmacro %}
 
 {#- Standard error of a weighted mean `mean` of a domain (a group, or the whole wave) from
@@ -63,6 +65,42 @@
                 / ({{ sum_w }} * {{ sum_w }})
             )
     end
+{%- endmacro %}
+
+{#- The standard error the same domain mean would have under simple random sampling of
+    its n respondents: sqrt( s^2 / n ) with s^2 the weighted variance
+    n/(n-1) * sum w (y - m)^2 / sum w, and sum w (y - m)^2 = sum w y^2 - m sum w y.
+    What R's survey::svymean(..., deff = "replace") divides by (svyvar / n, the
+    with-replacement simple random sample), per domain as svyby gives it. Null below two
+    respondents or where the domain's values do not vary. -#}
+{% macro simple_random_standard_error(n, sum_w, sum_wy, sum_wy2, mean) -%}
+    case
+        when {{ n }} > 1 and {{ sum_w }} > 0
+            and {{ sum_wy2 }} - {{ mean }} * {{ sum_wy }} > 0
+            then sqrt(
+                ({{ sum_wy2 }} - {{ mean }} * {{ sum_wy }})
+                / {{ sum_w }}
+                / ({{ n }} - 1)
+            )
+    end
+{%- endmacro %}
+
+{#- One stratum's share of a stratified cluster variance: n_h / (n_h - 1) times the sum of
+    squares of its PSUs' linearised values about their mean, from their sum (`psu_sum`)
+    and the sum of their squares (`psu_sum_of_squares`) over the stratum's n_h PSUs
+    (`stratum_psus`, those with no respondent of the domain counting as zeros):
+    n_h / (n_h - 1) * (sum z^2 - (sum z)^2 / n_h), R survey's svyrecvar for one stage
+    sampled with replacement. Null for a stratum of one PSU. -#}
+{% macro stratified_variance_term(psu_sum, psu_sum_of_squares, stratum_psus) -%}
+    cast({{ stratum_psus }} as double) / nullif({{ stratum_psus }} - 1, 0)
+    * (({{ psu_sum_of_squares }}) - ({{ psu_sum }}) * ({{ psu_sum }}) / {{ stratum_psus }})
+{%- endmacro %}
+
+{#- The square root of a variance summed from terms that may cancel to a hair below zero:
+    0 there, and null where the variance is null (greatest() would skip a null on DuckDB
+    and Spark, and give 0). -#}
+{% macro sqrt_of_variance(variance) -%}
+    sqrt(case when ({{ variance }}) < 0 then 0 else ({{ variance }}) end)
 {%- endmacro %}
 
 {#- z statistic of the difference of two independent estimates. -#}

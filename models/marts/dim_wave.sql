@@ -1,5 +1,6 @@
 -- Landed waves: fieldwork window, sample, the previous wave and the file it came from,
--- and how its standard errors are made (se_method, from the weighting at landing).
+-- how much the weights cost (Kish's design effect), and how its standard errors are made
+-- (se_method, from the weighting at landing).
 with
 
 waves as (
@@ -44,6 +45,8 @@ final as (
         waves.respondents,
         {{ published_base('waves.weighted_base', 'waves.base_scale') }} as weighted_base,
         {{ published_base('waves.effective_base') }} as effective_base,
+        -- Kish's design effect of the weights: respondents over the effective base
+        waves.respondents / nullif(waves.effective_base, 0) as weighting_design_effect,
         latest_landing.file_name as source_file,
         latest_landing.file_sha256 as source_sha256,
         latest_landing.answers,

@@ -38,6 +38,8 @@ flagged as (
         estimates.weighted_base,
         estimates.base_scale,
         estimates.effective_base,
+        estimates.design_factor,
+        estimates.design_effect,
         {{ is_low_base('estimates.unweighted_base') }} as low_base,
         {{ is_suppressed('estimates.unweighted_base') }} as suppressed,
         estimates.estimate,
@@ -64,6 +66,8 @@ final as (
         unweighted_base,
         {{ published_base('weighted_base', 'base_scale') }} as weighted_base,
         {{ published_base('effective_base') }} as effective_base,
+        case when not suppressed then design_factor end as design_factor,
+        case when not suppressed then design_effect end as design_effect,
         case when not suppressed then standard_error end as standard_error,
         case when not suppressed then rest_estimate end as rest_pct_chosen,
         case

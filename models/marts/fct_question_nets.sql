@@ -71,6 +71,12 @@ published as (
         case
             when not ({{ is_suppressed('estimates.unweighted_base') }}) then estimates.standard_error
         end as standard_error,
+        case
+            when not ({{ is_suppressed('estimates.unweighted_base') }}) then estimates.design_factor
+        end as design_factor,
+        case
+            when not ({{ is_suppressed('estimates.unweighted_base') }}) then estimates.design_effect
+        end as design_effect,
         {{ vs_rest_flag('estimates.z_vs_rest', is_suppressed('estimates.unweighted_base')) }} as vs_rest
 
     from estimates
@@ -103,6 +109,8 @@ final as (
         with_previous.unweighted_base,
         {{ published_base('with_previous.weighted_base', 'with_previous.base_scale') }} as weighted_base,
         {{ published_base('with_previous.effective_base') }} as effective_base,
+        with_previous.design_factor,
+        with_previous.design_effect,
         with_previous.standard_error,
         with_previous.vs_rest,
         with_previous.previous_wave_id,

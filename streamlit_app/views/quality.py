@@ -27,7 +27,6 @@ waves_table = wave_frame.assign(
         fieldwork(a, b)
         for a, b in zip(wave_frame.fieldwork_start, wave_frame.fieldwork_end, strict=True)
     ],
-    design_effect=(wave_frame["respondents"] / wave_frame["effective_base"]).round(2),
     weighted_base=wave_frame["weighted_base"].round(0),
     effective_base=wave_frame["effective_base"].round(0),
 )[
@@ -37,7 +36,7 @@ waves_table = wave_frame.assign(
         "respondents",
         "weighted_base",
         "effective_base",
-        "design_effect",
+        "weighting_design_effect",
         "answers",
         "validation_outcome",
         "landed_at",
@@ -54,7 +53,9 @@ st.dataframe(
         "respondents": st.column_config.NumberColumn("Respondents", format="localized"),
         "weighted_base": st.column_config.NumberColumn("Weighted base", format="localized"),
         "effective_base": st.column_config.NumberColumn("Effective base", format="localized"),
-        "design_effect": st.column_config.NumberColumn("Design effect", format="%.2f"),
+        "weighting_design_effect": st.column_config.NumberColumn(
+            "Design effect of the weights", format="%.2f"
+        ),
         "answers": st.column_config.NumberColumn("Answers", format="localized"),
         "validation_outcome": "Validation",
         "landed_at": st.column_config.DatetimeColumn("Landed (UTC)"),

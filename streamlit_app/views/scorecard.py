@@ -108,6 +108,7 @@ table = card.assign(
         card, "change_vs_baseline", "change_vs_baseline_significant", "break_since_baseline"
     ),
     effective_base=card["effective_base"].round(0),
+    design_effect=card["design_effect"].round(2),
     notes=[_notes(row) for row in card.itertuples()],
     change_vs_previous_interval=[
         "" if missing(a) else interval(a, b)
@@ -127,6 +128,7 @@ SHOWN = [
     "ci_high",
     "unweighted_base",
     "effective_base",
+    "design_effect",
     "vs_rest",
     "change_vs_previous_shown",
     "change_vs_previous_interval",
@@ -148,6 +150,11 @@ st.dataframe(
         "ci_high": st.column_config.NumberColumn(f"{rules.confidence_level} high", format="%.1f"),
         "unweighted_base": st.column_config.NumberColumn("Base (n)", format="localized"),
         "effective_base": st.column_config.NumberColumn("Effective base", format="localized"),
+        "design_effect": st.column_config.NumberColumn(
+            "Design effect",
+            format="%.2f",
+            help="The SE's variance over a simple random sample's of the same base (deff)",
+        ),
         "vs_rest": "vs rest of sample",
         "change_vs_previous_shown": f"Change vs {previous_wave}",
         "change_vs_previous_interval": f"Its {rules.confidence_level} interval",

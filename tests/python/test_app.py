@@ -447,7 +447,8 @@ def test_scorecard_equals_the_marts(marts_env: Path) -> None:
         marts_env,
         """
         select l.mission_name, l.index_score, l.ci_low, l.change_vs_previous,
-               l.change_significant, l.trend_break, l.index_score - b.index_score as since_baseline
+               l.change_significant, l.trend_break, l.design_effect,
+               l.index_score - b.index_score as since_baseline
         from marts.fct_mission_index as l
         join marts.fct_mission_index as b
           on b.breakdown = l.breakdown and b.group_label = l.group_label
@@ -477,6 +478,11 @@ def test_scorecard_equals_the_marts(marts_env: Path) -> None:
         assert table.loc[row.mission_name, "change_vs_baseline"] == pytest.approx(
             row.since_baseline, abs=0.051
         )
+        # each estimate's design effect, beside its base, as the mart publishes it
+        assert table.loc[row.mission_name, "design_effect"] == pytest.approx(
+            row.design_effect, abs=0.0051
+        )
+        assert row.design_effect > 0.5
     assert charts(at)
 
 
@@ -849,6 +855,11 @@ def test_data_quality_shows_waves_and_landing_log(marts_env: Path) -> None:
     assert list(waves["wave_id"]) == list(dim_wave["wave_id"])
     assert list(waves["respondents"]) == list(dim_wave["respondents"])
     assert list(waves["validation_outcome"]) == list(dim_wave["validation_outcome"])
+    # Kish's design effect of the weights comes from the mart, rounded for display
+    assert list(waves["weighting_design_effect"]) == pytest.approx(
+        list(dim_wave["weighting_design_effect"]), abs=0.0051
+    )
+    assert (dim_wave["weighting_design_effect"] > 1).all()
     landings = marts_frame(marts_env, "select * from marts.fct_landings")
     assert len(log) == len(landings)
     assert set(log["file_sha256"]) == set(landings["file_sha256"])

@@ -245,6 +245,8 @@ def test_xlsx_follows_the_spreadsheet_standard_with_numbers_as_numbers(
         low, high = row["Change: lower 95% limit"], row["Change: upper 95% limit"]
         assert isinstance(low, float) and low < change < high
         assert isinstance(row["Base (respondents)"], int)
+        # the design effect beside the bases, a number (deff of a weighted mean, about 1.5)
+        assert isinstance(row["Design effect"], float) and 1 < row["Design effect"] < 4
         if trend_break:
             assert row["Change significant"] == "No (trend break)"
         else:

@@ -87,8 +87,8 @@ mission_moments as (
 -- A priority or a net is a yes/no of one question (int_codebook__indicator_answers):
 -- its value is 100 for a yes and 0 for any other answer, so its moments follow exactly
 -- from the cell's answer counts, without going back to the answers: sum w y = 100 x
--- (sum w of the yeses), sum w^2 y = 100 x (sum w^2 of the yeses) and sum w^2 y^2 =
--- 100^2 x (the same). The base is every answer to the question.
+-- (sum w of the yeses), sum w^2 y = 100 x (sum w^2 of the yeses), sum w^2 y^2 =
+-- 100^2 x (the same) and sum w y^2 = 100^2 x (sum w of the yeses). The base is every answer to the question.
 indicator_moments as (
 
     select
@@ -104,7 +104,9 @@ indicator_moments as (
         100 * sum(case when indicator_answers.counts_as_yes then answer_counts.squared_weight_sum else 0 end)
             as sum_w2y,
         10000 * sum(case when indicator_answers.counts_as_yes then answer_counts.squared_weight_sum else 0 end)
-            as sum_w2y2
+            as sum_w2y2,
+        10000 * sum(case when indicator_answers.counts_as_yes then answer_counts.weighted_count else 0 end)
+            as sum_wy2
 
     from answer_counts
     inner join indicator_answers

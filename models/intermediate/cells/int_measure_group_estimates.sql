@@ -7,8 +7,9 @@
 -- in the marts. The moments are sums of scaled weights (int_wave_weight_units): every
 -- ratio of them is free of the weights' scale, and the weighted base is scaled back by the
 -- wave's unit. Waves with a design of their own (int_measure_group_design_errors: replicate
--- weights) take their SEs and the rest's from it instead, and z vs the rest divides by the
--- design's SE of the difference (the columns stay the same).
+-- weights, or strata and PSUs) take their SEs and the rest's from it instead, and z vs the rest divides by the
+-- design's SE of the difference (the columns stay the same). Beside them the SE a simple
+-- random sample of the same respondents would have, and the design effect.
 with
 
 cell_moments as (
@@ -76,6 +77,7 @@ group_and_total as (
         cast(grp.sum_wy as double) as sum_wy,
         cast(grp.sum_w2y as double) as sum_w2y,
         cast(grp.sum_w2y2 as double) as sum_w2y2,
+        cast(grp.sum_wy2 as double) as sum_wy2,
         -- the rest of the sample, subtracted exactly in decimal before rounding to double
         cast(total.sum_w - grp.sum_w as double) as rest_sum_w,
         cast(total.sum_w2 - grp.sum_w2 as double) as rest_sum_w2,
@@ -128,6 +130,8 @@ estimates as (
         {{ taylor_standard_error(
             'unweighted_base', 'wave_respondents', 'sum_w', 'sum_w2', 'sum_w2y', 'sum_w2y2', 'estimate'
         ) }} as standard_error,
+        {{ simple_random_standard_error('unweighted_base', 'sum_w', 'sum_wy', 'sum_wy2', 'estimate') }}
+            as simple_random_standard_error,
         rest_estimate,
         {{ taylor_standard_error(
             'rest_unweighted_base', 'wave_respondents', 'rest_sum_w', 'rest_sum_w2',
@@ -156,6 +160,7 @@ with_design as (
             when design_errors.wave_id is null then estimates.standard_error
             else design_errors.standard_error
         end as standard_error,
+        estimates.simple_random_standard_error,
         estimates.rest_estimate,
         case
             when design_errors.wave_id is null then estimates.rest_standard_error
@@ -181,6 +186,19 @@ with_design as (
             and estimates.measure_type = design_errors.measure_type
             and estimates.measure_code = design_errors.measure_code
 
+),
+
+-- the design effect: the SE's variance over the simple random sample's (R's deff)
+with_design_effect as (
+
+    select
+        *,
+        standard_error / nullif(simple_random_standard_error, 0) as design_factor,
+        (standard_error / nullif(simple_random_standard_error, 0))
+        * (standard_error / nullif(simple_random_standard_error, 0)) as design_effect
+
+    from with_design
+
 )
 
-select * from with_design
+select * from with_design_effect

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import subprocess
 import sys
 import time
 from collections.abc import Iterable
@@ -33,7 +34,7 @@ from lui.landing import land
 from lui.paths import PROJECT_ROOT, marts_path, warehouse_path
 from lui.present import release
 from lui.warehouse import publish
-from lui.warehouse.dbt import dbt_build
+from lui.warehouse.dbt import SCHEMA_CHANGED_HINT, dbt_build
 
 DEFAULT_DIR = PROJECT_ROOT / "demo_waves"
 WEIGHTING_EXAMPLE_WAVE = "2024-02"
@@ -165,10 +166,27 @@ def weighting_example(directory: Path, warehouse: Path) -> str:
     )
 
 
+def build_demo_warehouse(warehouse: Path) -> subprocess.CompletedProcess[str]:
+    """`dbt build` of a demo warehouse; one built by an earlier version of the project,
+    whose tables' columns have changed since, is rebuilt whole (`--full-refresh`, as the
+    error asks of a real warehouse): the demo's are made from its own files."""
+    try:
+        return dbt_build(warehouse=warehouse)
+    except LuiError as error:
+        if SCHEMA_CHANGED_HINT not in str(error):
+            raise
+    print(
+        "      its tables' columns changed since this warehouse was built (a project "
+        "upgrade): rebuilding every table (dbt build --full-refresh)",
+        flush=True,
+    )
+    return dbt_build(warehouse=warehouse, extra=["--full-refresh"])
+
+
 def publish_weighting_example(warehouse: Path, marts: Path) -> str:
     """Build the example wave's warehouse and publish its marts to `marts` (their SEs from
     its JK1 replicates); returns what was done, with the UK's first mission, in a line."""
-    result = dbt_build(warehouse=warehouse)
+    result = build_demo_warehouse(warehouse)
     publish.publish(warehouse, marts)
     with duckdb.connect(str(marts), read_only=True) as con:
         se_method, score, se = con.execute(
@@ -211,7 +229,7 @@ def run_demo(
     log = target.parent / "dbt-build.log"
     steps.next(f"dbt build, every wave (a minute or two; its log: {log})")
     try:
-        result = dbt_build(warehouse=target)
+        result = build_demo_warehouse(target)
     except LuiError:
         print(f"      the build failed: dbt's own log is {target.parent / 'dbt' / 'logs'}")
         raise

@@ -198,7 +198,8 @@ def waves(marts: Marts) -> pd.DataFrame:
         marts,
         """
         select wave_id, wave_number, previous_wave_id, fieldwork_start, fieldwork_end,
-               respondents, weighted_base, effective_base, answers, source_file,
+               respondents, weighted_base, effective_base, weighting_design_effect,
+               answers, source_file,
                source_sha256, landed_at, validation_outcome
         from marts.dim_wave
         order by wave_number
@@ -250,7 +251,8 @@ def groups(marts: Marts, breakdown: str) -> list[str]:
 _INDEX_COLUMNS = """
     i.wave_id, w.wave_number, w.fieldwork_start, w.fieldwork_end, i.breakdown,
     i.group_label, i.mission_id, i.mission_name, i.index_score, i.ci_low, i.ci_high,
-    i.standard_error, i.unweighted_base, i.weighted_base, i.effective_base, i.vs_rest,
+    i.standard_error, i.unweighted_base, i.weighted_base, i.effective_base,
+    i.design_effect, i.vs_rest,
     i.previous_wave_id, i.change_vs_previous, i.change_significant, i.trend_break,
     i.low_base, i.suppressed, i.change_standard_error, i.change_ci_low, i.change_ci_high
 """
@@ -304,7 +306,7 @@ def scorecard(marts: Marts, breakdown: str, group_label: str) -> pd.DataFrame:
         select
             l.mission_id, l.mission_name, l.wave_id, l.fieldwork_start, l.fieldwork_end,
             l.index_score, l.ci_low, l.ci_high, l.standard_error, l.unweighted_base,
-            l.effective_base, l.vs_rest, l.low_base, l.suppressed,
+            l.effective_base, l.design_effect, l.vs_rest, l.low_base, l.suppressed,
             l.previous_wave_id, l.change_vs_previous, l.change_significant, l.trend_break,
             c.baseline_wave_id, c.baseline_index_score as baseline_score,
             c.change_vs_baseline, c.change_vs_baseline_significant, c.break_since_baseline,
@@ -436,7 +438,7 @@ def priorities(marts: Marts, breakdown: str, wave_id: str) -> pd.DataFrame:
         select p.wave_id, p.breakdown, p.group_label, p.priority_code, p.priority_label,
                p.pct_chosen, p.rest_pct_chosen, p.standard_error, p.more_emphasis,
                p.rank_in_group, p.unweighted_base, p.weighted_base, p.effective_base,
-               p.low_base, p.suppressed, uk.rank_in_group as uk_rank
+               p.design_effect, p.low_base, p.suppressed, uk.rank_in_group as uk_rank
         from marts.fct_priorities as p
         left join marts.fct_priorities as uk
             on uk.wave_id = p.wave_id and uk.breakdown = 'all'

@@ -40,6 +40,7 @@ NOT_ASKED = "[x]"
 NOT_APPLICABLE = "[z]"
 SIGNED_ONE = "+0.0;-0.0;0.0"  # a sign on every non-zero estimate, one decimal
 ONE = "0.0"
+TWO = "0.00"
 COUNT = "#,##0"
 FOUR = "0.0000"
 # Human sheet names (at most 31 characters, Excel's limit) for the breakdowns whose label
@@ -167,6 +168,7 @@ def uk_table(index: pd.DataFrame, level: str) -> pd.DataFrame:
             "Trend break": [_yes(b) for b in uk["trend_break"]],
             "Base (respondents)": uk["unweighted_base"].astype(int).to_list(),
             "Effective base": uk["effective_base"].round(0).astype(int).to_list(),
+            "Design effect": [float(d) for d in uk["design_effect"]],
         }
     )
 
@@ -304,6 +306,7 @@ def workbook_tables(
                 f"Change: upper {level} limit": SIGNED_ONE,
                 "Base (respondents)": COUNT,
                 "Effective base": COUNT,
+                "Design effect": TWO,
             },
         ),
     ]
@@ -376,9 +379,12 @@ def workbook_tables(
                     ],
                     "Respondents": wave_frame["respondents"].astype(int),
                     "Effective base": wave_frame["effective_base"].round(0).astype(int),
+                    "Design effect of the weights": wave_frame["weighting_design_effect"].astype(
+                        float
+                    ),
                 }
             ),
-            {"Respondents": COUNT, "Effective base": COUNT},
+            {"Respondents": COUNT, "Effective base": COUNT, "Design effect of the weights": TWO},
         )
     )
     return sheets
