@@ -24,7 +24,8 @@ estimates as (
 
 ),
 
--- the replicate SE of each pair's difference, in waves with replicate weights (issue 27)
+-- the design's SE of each pair's difference, in waves with replicate weights or delivered
+-- strata and PSUs (issue 27)
 design_errors as (
 
     select

@@ -24,7 +24,8 @@ estimates as (
 
 ),
 
--- the replicate SE of a group's difference from the rest, in waves with replicate
+-- the design's SE of a group's difference from the rest, in waves with replicate
+-- weights or delivered strata and PSUs
 -- weights (issue 27; int_measure_group_estimates' z_vs_rest divides by the same)
 design_errors as (
 

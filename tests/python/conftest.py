@@ -37,6 +37,7 @@ COSTLY_MODULE_FIXTURES = frozenset(
         "expected",
         "waves",
         "published_raked",
+        "published_stratified",
         "broken_seeds_build",
         "r_latest_wave",
         "compared",

@@ -172,6 +172,18 @@ def test_raking_that_does_not_converge_is_refused(tmp_path: Path, monkeypatch) -
     assert "did not converge in 2 iterations" in message
 
 
+def test_a_stratum_of_one_psu_is_refused(tmp_path: Path) -> None:
+    """A stratified SE needs two PSUs in every stratum (n_h / (n_h - 1)); R survey stops
+    on a lonely PSU by default, and so does landing, in one line, with nothing landed."""
+    frame = valid_wave(WAVE)
+    frame["stratum"] = np.where(frame.index % 2 == 0, "A", "B")
+    frame["psu"] = (frame.index % 10).astype(str)
+    frame.loc[frame.index < 3, "stratum"] = "Z"  # three respondents in one PSU of their own
+    frame.loc[frame.index < 3, "psu"] = "z1"
+    message = _refused(tmp_path, frame)
+    assert message.startswith("stratum Z: one primary sampling unit (psu) each")
+
+
 def test_a_cap_holds_the_largest_weight_and_the_margins(tmp_path: Path) -> None:
     frame = _design_only(WAVE)
     table = pa.Table.from_pandas(frame, preserve_index=False)

@@ -9,26 +9,34 @@
   ~group, svymean) to 1e-6 relative;
 - the Taylor SE with strata and PSUs equals svydesign(ids=~psu, strata=~stratum,
   weights=~weight, nest=TRUE) then svyby;
-- the PUBLISHED SEs of a wave raked at landing (the demo's example wave, landed and built):
-  fct_mission_index's SEs by group, fct_group_comparisons' SEs of two regions' difference
-  and fct_significance_tests' SEs of a region vs the rest equal the same JK1 design's
-  svyby(~score, ~group, svymean) (covmat = TRUE for the differences) to 1e-6 relative.
+- the PUBLISHED SEs of a wave raked at landing (the demo's example wave, landed and built)
+  and of a wave delivered with strata and PSUs: fct_mission_index's SEs and design effects
+  by group, fct_group_comparisons' SEs of two regions' difference and
+  fct_significance_tests' SEs of a region vs the rest equal the same design's
+  svyby(~score, ~group, svymean, deff = "replace") (covmat = TRUE for the differences) to
+  1e-6 relative: the JK1 design raked again, and svydesign(ids = ~psu, strata = ~stratum,
+  weights = ~weight, nest = TRUE).
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from lui import codebook, contract
+from lui.demo import generate
+from lui.demo import model as demo_model
 from lui.demo.run import weighting_example
 from lui.landing import weighting
+from lui.landing.land import land_file
 from lui.paths import PROJECT_ROOT
 from lui.survey_estimators import jk1_scale, replicate_mean_se, taylor_mean_se
 from lui.warehouse.dbt import dbt_build
@@ -147,17 +155,15 @@ def test_taylor_se_with_strata_and_psus_equals_r_svyby(compared) -> None:
 MARTS_R_SCRIPT = PROJECT_ROOT / "tests" / "r" / "weighting_marts.R"
 
 
-@pytest.fixture(scope="module")
-def published_raked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
-    """The demo's example wave delivered with design weights only, landed (raked, its 50
-    JK1 replicates raked again) and built; its marts and R's svyby on the same respondents."""
-    work = tmp_path_factory.mktemp("raked_marts")
-    warehouse = work / "wh.duckdb"
-    weighting_example(work, warehouse)
-    dbt_build(warehouse=warehouse)
+def _published_and_r(
+    warehouse: Path, work: Path, design: str, design_columns: str
+) -> dict[str, pd.DataFrame]:
+    """A built warehouse's marts of one wave and R's svyby on the same respondents under
+    `design` (tests/r/weighting_marts.R: jk1 or taylor); `design_columns` are the columns
+    of raw.respondent_design (or the respondents') the R design is made from."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         respondents = con.execute(
-            "select r.respondent_id, d.design_weight, d.replicate_group, r.region, "
+            f"select r.respondent_id, {design_columns}, r.region, "
             "r.imd_quintile, r.urban_rural, r.age_band, r.gender "
             "from intermediate.int_respondents__enriched as r "
             "inner join raw.respondent_design as d using (wave_id, respondent_key) "
@@ -171,8 +177,8 @@ def published_raked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.Da
         ).df()
         marts = {
             "index": con.execute(
-                "select mission_id, breakdown, group_label, index_score, standard_error "
-                "from marts.fct_mission_index"
+                "select mission_id, breakdown, group_label, index_score, standard_error, "
+                "design_effect from marts.fct_mission_index"
             ).df(),
             "pairs": con.execute(
                 "select mission_id, group_label, other_group_label, difference_standard_error "
@@ -198,6 +204,7 @@ def published_raked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.Da
             "scores.csv",
             str(weighting.TARGETS_CSV),
             str(work),
+            design,
         ],
         cwd=work,
         check=True,
@@ -209,14 +216,47 @@ def published_raked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.Da
     return marts
 
 
-@pytest.mark.slow
-def test_published_index_ses_of_a_raked_wave_equal_r_jk1_svyby(published_raked) -> None:
-    """fct_mission_index by UK, region, age band and urban/rural x deprivation: the index
-    and its SE equal svyby(~score, ~group, <the JK1 design raked again>, svymean)."""
-    assert list(published_raked["se_method"]["se_method"]) == [weighting.SE_JK1_RAKED]
-    theirs = published_raked["r_estimates"]
-    both = theirs.merge(
-        published_raked["index"],
+@pytest.fixture(scope="module")
+def published_raked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """The demo's example wave delivered with design weights only, landed (raked, its 50
+    JK1 replicates raked again) and built; its marts and R's svyby on the same respondents."""
+    work = tmp_path_factory.mktemp("raked_marts")
+    warehouse = work / "wh.duckdb"
+    weighting_example(work, warehouse)
+    dbt_build(warehouse=warehouse)
+    return _published_and_r(warehouse, work, "jk1", "d.design_weight, d.replicate_group")
+
+
+@pytest.fixture(scope="module")
+def published_stratified(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """A demo wave delivered with its final weights, strata (the regions) and PSUs (six per
+    region, numbered within it), landed and built; its marts and R's svyby on
+    svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE)."""
+    work = tmp_path_factory.mktemp("stratified_marts")
+    warehouse = work / "wh.duckdb"
+    path = work / "wave.parquet"
+    generate.write_wave(path, WAVE, demo_model.BASELINE_RESPONDENTS, demo_model.DEMO_SEED)
+    table = pq.read_table(path)
+    region = weighting.respondent_categories(table, "region").to_pylist()
+    order = np.argsort(np.argsort(table.column("respondent_id").to_pylist()))
+    table = table.append_column("stratum", pa.array(region)).append_column(
+        "psu", pa.array([f"p{i % 6}" for i in order])
+    )
+    pq.write_table(table, path)
+    land_file(path, WAVE, warehouse=warehouse)
+    dbt_build(warehouse=warehouse)
+    return _published_and_r(
+        warehouse, work, "taylor", "r.survey_weight as weight, d.stratum, d.psu"
+    )
+
+
+def _assert_index_equals_r(published: dict[str, pd.DataFrame], se_method: str) -> None:
+    """fct_mission_index by UK, region, age band and urban/rural x deprivation: the index,
+    its SE and its design effect equal R's svyby(~score, ~group, design, svymean,
+    deff = "replace")."""
+    assert list(published["se_method"]["se_method"]) == [se_method]
+    both = published["r_estimates"].merge(
+        published["index"],
         on=["mission_id", "breakdown", "group_label"],
         how="left",
         suffixes=("_r", ""),
@@ -229,27 +269,27 @@ def test_published_index_ses_of_a_raked_wave_equal_r_jk1_svyby(published_raked) 
     assert (both["standard_error"].isna() == both["standard_error_r"].isna()).all()
     known = both["standard_error_r"].notna()
     assert known.sum() > 300
-    assert (
-        _relative(
-            both.loc[known, "standard_error"].to_numpy(),
-            both.loc[known, "standard_error_r"].to_numpy(),
-        )
-        < 1e-6
-    )
+    for column in ("standard_error", "design_effect"):
+        assert (
+            _relative(
+                both.loc[known, column].to_numpy(),
+                both.loc[known, f"{column}_r"].to_numpy(),
+            )
+            < 1e-6
+        ), column
 
 
-@pytest.mark.slow
-def test_published_pair_and_vs_rest_ses_of_a_raked_wave_equal_r(published_raked) -> None:
+def _assert_differences_equal_r(published: dict[str, pd.DataFrame]) -> None:
     """fct_group_comparisons (every pair of regions) and fct_significance_tests (each region
     vs the rest): the SE of the difference equals R's from svyby(covmat = TRUE), the
-    groups' covariance under the calibration included."""
-    pairs = published_raked["r_pairs"].merge(
-        published_raked["pairs"],
+    groups' covariance under the design included."""
+    pairs = published["r_pairs"].merge(
+        published["pairs"],
         on=["mission_id", "group_label", "other_group_label"],
         suffixes=("_r", ""),
         validate="one_to_one",
     )
-    assert len(pairs) == len(published_raked["r_pairs"]) == 12 * 12 * 11
+    assert len(pairs) == len(published["r_pairs"]) == 12 * 12 * 11
     assert (
         _relative(
             pairs["difference_standard_error"].to_numpy(),
@@ -257,13 +297,13 @@ def test_published_pair_and_vs_rest_ses_of_a_raked_wave_equal_r(published_raked)
         )
         < 1e-6
     )
-    rests = published_raked["r_rests"].merge(
-        published_raked["rests"],
+    rests = published["r_rests"].merge(
+        published["rests"],
         on=["mission_id", "group_label"],
         suffixes=("_r", ""),
         validate="one_to_one",
     )
-    assert len(rests) == len(published_raked["r_rests"]) == 12 * 12
+    assert len(rests) == len(published["r_rests"]) == 12 * 12
     assert (
         _relative(
             rests["vs_rest_standard_error"].to_numpy(),
@@ -271,3 +311,28 @@ def test_published_pair_and_vs_rest_ses_of_a_raked_wave_equal_r(published_raked)
         )
         < 1e-6
     )
+
+
+@pytest.mark.slow
+def test_published_index_ses_of_a_raked_wave_equal_r_jk1_svyby(published_raked) -> None:
+    """The JK1 design, every replicate raked again to the targets."""
+    _assert_index_equals_r(published_raked, weighting.SE_JK1_RAKED)
+
+
+@pytest.mark.slow
+def test_published_pair_and_vs_rest_ses_of_a_raked_wave_equal_r(published_raked) -> None:
+    _assert_differences_equal_r(published_raked)
+
+
+@pytest.mark.slow
+def test_published_index_ses_of_a_stratified_wave_equal_r_svyby(published_stratified) -> None:
+    """Delivered strata and PSUs: svydesign(ids = ~psu, strata = ~stratum, weights =
+    ~weight, nest = TRUE)."""
+    _assert_index_equals_r(published_stratified, weighting.SE_TAYLOR_DESIGN)
+
+
+@pytest.mark.slow
+def test_published_pair_and_vs_rest_ses_of_a_stratified_wave_equal_r(
+    published_stratified,
+) -> None:
+    _assert_differences_equal_r(published_stratified)

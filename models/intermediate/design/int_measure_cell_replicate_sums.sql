@@ -71,47 +71,9 @@ replicate_weights as (
 ),
 
 -- each respondent's value of each measure, in the replicate waves only
-mission_values as (
-
-    select
-        mission_scores.wave_id,
-        mission_scores.respondent_key,
-        'mission' as measure_type,
-        cast(mission_scores.mission_id as {{ dbt.type_string() }}) as measure_code,
-        cast(mission_scores.mission_score as double) as measure_value
-
-    from mission_scores
-    inner join replicate_waves
-        on mission_scores.wave_id = replicate_waves.wave_id
-
-),
-
-indicator_values as (
-
-    select
-        responses.wave_id,
-        responses.respondent_key,
-        indicator_answers.measure_type,
-        indicator_answers.measure_code,
-        case when indicator_answers.counts_as_yes then 100.0 else 0.0 end as measure_value
-
-    from responses
-    inner join replicate_waves
-        on responses.wave_id = replicate_waves.wave_id
-    inner join indicator_answers
-        on
-            responses.question_code = indicator_answers.question_code
-            and responses.response_code = indicator_answers.response_code
-
-),
-
 measure_values as (
 
-    select * from mission_values
-
-    union all
-
-    select * from indicator_values
+    {{ design_measure_values('replicate_waves') }}
 
 ),
 

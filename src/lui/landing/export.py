@@ -32,10 +32,12 @@ RAW_TABLES = (
     "weighting_margins",
     "weighting_waves",
     "replicate_weights",
+    "respondent_design",
 )
-EVERY_WAVE_TABLES = frozenset({"replicate_weights"})
+EVERY_WAVE_TABLES = frozenset({"replicate_weights", "respondent_design"})
 """Tables exported for every landed wave, with a partition of no rows for a wave that has
-none: most waves have no replicate weights, and Spark reads a table's columns from its
+none: most waves have no replicate weights (and a wave landed before the weighting
+tables has no design rows), and Spark reads a table's columns from its
 files, so the folder always holds at least one (empty) file."""
 PARTITION_COLUMN = "wave_id"
 

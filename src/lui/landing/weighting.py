@@ -36,12 +36,14 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
 from lui import codebook, contract
 from lui.errors import LuiError
+from lui.landing.mapping import cut_list
 from lui.paths import SEEDS_DIR
 
 if TYPE_CHECKING:
@@ -471,6 +473,23 @@ def _text_column(wave: WaveFile, name: str) -> np.ndarray:
     return np.array(column.to_pylist(), dtype=object)
 
 
+def _refuse_lonely_psus(stratum: np.ndarray, psu: np.ndarray | None) -> None:
+    """Refuse strata of a single primary sampling unit (each respondent is a PSU when none
+    is mapped): a stratum's variance needs two (n_h / (n_h - 1)), and R survey stops there
+    too (its default survey.lonely.psu = "fail")."""
+    units = pd.DataFrame(
+        {"stratum": stratum, "psu": np.arange(len(stratum)) if psu is None else psu}
+    )
+    counts = units.groupby("stratum")["psu"].nunique()
+    lonely = sorted(str(s) for s in counts.index[counts < 2])
+    if lonely:
+        raise LuiError(
+            f"stratum {cut_list(lonely)}: one primary sampling unit (psu) each; a stratified "
+            "standard error needs two or more in every stratum: merge such strata with a "
+            "neighbouring one in the file"
+        )
+
+
 def take_design(wave: WaveFile, wave_id: str, settings: Settings | None = None) -> Design:
     """Take the design columns (design_weight, stratum, psu, replicate_group and delivered
     replicate weights) out of the wave's table, so the gate sees the wave format only.
@@ -494,6 +513,8 @@ def take_design(wave: WaveFile, wave_id: str, settings: Settings | None = None) 
         design.psu = _text_column(wave, "psu")
     if "replicate_group" in taken:
         design.replicate_group = _number_column(wave, "replicate_group").astype(np.int32)
+    if design.stratum is not None:
+        _refuse_lonely_psus(design.stratum, design.psu)
     if settings.replicate_pattern:
         pattern = re.compile(settings.replicate_pattern, re.IGNORECASE)
         design.replicate_names = [n for n in names if pattern.fullmatch(n)]
