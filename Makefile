@@ -87,6 +87,7 @@ report: install
 bench: install-spark
 	$(BIN)/pytest -m bench
 	$(BIN)/python bench/run.py --spark-sizes 4162 100000
+	$(BIN)/python bench/crossings.py --sizes 4162 1000000 --repeats 2
 	$(BIN)/python bench/house.py --respondents 100000 --waves 2 --repeats 3
 	$(BIN)/python bench/weighting.py
 
