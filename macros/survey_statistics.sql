@@ -92,8 +92,14 @@
     n_h / (n_h - 1) * (sum z^2 - (sum z)^2 / n_h), R survey's svyrecvar for one stage
     sampled with replacement. Null for a stratum of one PSU. -#}
 {% macro stratified_variance_term(psu_sum, psu_sum_of_squares, stratum_psus) -%}
+    {{ stratified_covariance_term(psu_sum, psu_sum, psu_sum_of_squares, stratum_psus) }}
+{%- endmacro %}
+
+{#- The same share of the covariance of two linearised values a and b:
+    n_h / (n_h - 1) * (sum a b - (sum a) (sum b) / n_h); with a = b, the variance. -#}
+{% macro stratified_covariance_term(psu_sum_a, psu_sum_b, psu_sum_of_products, stratum_psus) -%}
     cast({{ stratum_psus }} as double) / nullif({{ stratum_psus }} - 1, 0)
-    * (({{ psu_sum_of_squares }}) - ({{ psu_sum }}) * ({{ psu_sum }}) / {{ stratum_psus }})
+    * (({{ psu_sum_of_products }}) - ({{ psu_sum_a }}) * ({{ psu_sum_b }}) / {{ stratum_psus }})
 {%- endmacro %}
 
 {#- The square root of a variance summed from terms that may cancel to a hair below zero:

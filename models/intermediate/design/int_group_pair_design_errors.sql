@@ -184,10 +184,10 @@ pair_covariances as (
         grp.group_label,
         other.group_label as other_group_label,
         grp.measure_code,
-        sum(
-            cast(grp.stratum_psus as double) / nullif(grp.stratum_psus - 1, 0)
-            * (coalesce(shared_psus.sum_of_products, 0) - grp.stratum_sum * other.stratum_sum / grp.stratum_psus)
-        ) as covariance
+        sum({{ stratified_covariance_term(
+            'grp.stratum_sum', 'other.stratum_sum',
+            'coalesce(shared_psus.sum_of_products, 0)', 'grp.stratum_psus'
+        ) }}) as covariance
 
     from group_strata as grp
     inner join group_strata as other
